@@ -1,0 +1,45 @@
+"""Typed errors of the core; only ``evidence.cli`` turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EvidenceError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    """One cell (or row) of an input file that breaks one rule of the contract."""
+
+    source_file: str
+    row_number: int | None  # 1-based data row (the header is row 0); None for file-level
+    column_name: str | None
+    value: str | None
+    rule: str
+    message: str
+
+    def describe(self) -> str:
+        """One line naming file, row, column, value and rule."""
+        where = f"row {self.row_number}" if self.row_number is not None else "file"
+        column = f", column {self.column_name}" if self.column_name else ""
+        value = f", value {self.value!r}" if self.value is not None else ""
+        return f"{self.source_file}: {where}{column}{value}: rule {self.rule}: {self.message}"
+
+
+class UnreadableFileError(EvidenceError):
+    """A landing file cannot be read at all (empty, not tabular, unknown layout)."""
+
+    def __init__(self, source_file: str, reason: str) -> None:
+        super().__init__(f"{source_file}: {reason}")
+        self.source_file = source_file
+        self.reason = reason
+
+
+class WarehouseBusyError(EvidenceError):
+    """Another run holds the writer lock of the warehouse."""
+
+
+class QueryError(EvidenceError):
+    """An analyst query failed or tried to write."""

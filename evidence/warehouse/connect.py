@@ -1,0 +1,123 @@
+"""Connections to the warehouse, the single-writer lock and atomic publishing.
+
+DuckDB lets one process hold a database file read-write and then no other process may
+open it, not even read-only. So a run never writes the published file: it copies it to
+``<name>.build.duckdb``, loads and rebuilds there, checkpoints, and publishes with an atomic
+``os.replace``. Analysts open the published file read-only at any time. Writers are
+serialised by an ``flock`` on ``<name>.lock``; a crash at any moment leaves the published
+file as it was before the run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from evidence.errors import WarehouseBusyError
+
+DUCKDB_CONFIG = {"threads": 2}
+
+
+def build_path_for(warehouse: Path) -> Path:
+    """The private file a run writes before publishing."""
+    return warehouse.with_name(warehouse.stem + ".build.duckdb")
+
+
+def lock_path_for(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+@contextmanager
+def connect_write(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection that is always closed."""
+    con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def connect_read(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to a published warehouse, always closed."""
+    con = duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def writer_lock(
+    warehouse: Path,
+    *,
+    wait_seconds: float = 600.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the warehouse's writer lock; wait up to ``wait_seconds`` for another run."""
+    lock_file = lock_path_for(warehouse)
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusyError(
+                        f"{warehouse} is being written by {holder}; gave up after "
+                        f"{wait_seconds:.0f} s"
+                    ) from None
+                if on_wait and not told:
+                    on_wait(f"waiting for {holder} to finish writing {warehouse}")
+                    told = True
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"run pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def start_build(warehouse: Path) -> Path:
+    """Copy the published warehouse (if any) to a fresh build file and return its path.
+
+    Call with the writer lock held. A build file left by a crashed run is discarded.
+    """
+    build = build_path_for(warehouse)
+    for leftover in (build, build.with_name(build.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    if warehouse.exists():
+        shutil.copyfile(warehouse, build)
+    return build
+
+
+def publish_build(warehouse: Path) -> None:
+    """Checkpoint the build file and atomically replace the published warehouse with it."""
+    build = build_path_for(warehouse)
+    with connect_write(build) as con:
+        con.execute("checkpoint")
+    os.replace(build, warehouse)
+
+
+def discard_build(warehouse: Path) -> None:
+    """Remove an unpublished build file (after a failed run)."""
+    build = build_path_for(warehouse)
+    for leftover in (build, build.with_name(build.name + ".wal")):
+        leftover.unlink(missing_ok=True)

@@ -1,0 +1,340 @@
+"""Load landing files into the warehouse: every row loaded or quarantined, once.
+
+Two steps per file, both against the run's build file:
+
+1. :func:`validate_file` reads the file into ``_ingest`` staging tables and validates it
+   (nothing in the public tables changes);
+2. :func:`load_file` moves the valid rows into ``patient_outcomes``/``study_arms``, the failures
+   into ``quarantine`` and a line into ``ingest_log``, in one transaction.
+
+A file whose (name, sha256) is already in ``ingest_log`` is skipped: re-running the same input
+changes nothing. A changed file under the same name supersedes its earlier version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from evidence.errors import UnreadableFileError
+from evidence.warehouse.staging import (
+    FAILURE_COLUMNS,
+    SUPPORTED_SUFFIXES,
+    StagedFile,
+    stage_file,
+    validate_batches,
+)
+from evidence.warehouse.tables import TARGET_TABLES, contract_columns, ensure_tables
+from schemas.raw import LAYOUTS, PATIENT_KEY, STUDY_KEY
+
+KEYS = {"patient": PATIENT_KEY, "study": STUDY_KEY}
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one landing file in one run."""
+
+    source_file: str
+    sha256: str
+    status: str  # loaded | unchanged | duplicate_content | unreadable
+    layout: str | None = None
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+    unknown_columns: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ValidatedFile:
+    """A file staged and validated in ``_ingest``, ready for :func:`load_file`."""
+
+    source_file: str
+    sha256: str
+    file_bytes: int
+    tag: str
+    staged: StagedFile | None  # None when the file is skipped or unreadable
+    skip_status: str | None = None  # unchanged | duplicate_content | unreadable
+    message: str = ""
+
+
+def discover_files(landing: Path) -> list[str]:
+    """Landing files (CSV, Parquet, Excel) as sorted paths relative to ``landing``."""
+    found = []
+    for path in landing.rglob("*"):
+        if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        if any(part.startswith((".", "~$")) for part in path.relative_to(landing).parts):
+            continue
+        found.append(path.relative_to(landing).as_posix())
+    return sorted(found)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def validate_file(con: duckdb.DuckDBPyConnection, landing: Path, source_file: str) -> ValidatedFile:
+    """Stage and validate one file; public tables are not touched."""
+    ensure_tables(con)
+    path = landing / source_file
+    sha = file_sha256(path)
+    tag = sha[:16]
+    size = path.stat().st_size
+    seen = con.execute(
+        "select source_file, sha256 from ingest_log where sha256 = $sha", {"sha": sha}
+    ).fetchall()
+    if any(name == source_file for name, _ in seen):
+        return ValidatedFile(source_file, sha, size, tag, None, "unchanged")
+    if seen:
+        return ValidatedFile(
+            source_file,
+            sha,
+            size,
+            tag,
+            None,
+            "duplicate_content",
+            f"same content as {seen[0][0]}, which is already loaded; not loaded again",
+        )
+    con.execute("create schema if not exists _ingest")
+    raw, valid, failed = (f"_ingest.{kind}_{tag}" for kind in ("raw", "valid", "failed"))
+    for table in (raw, valid, failed):
+        con.execute(f"drop table if exists {table}")
+    try:
+        staged = stage_file(con, path, raw)
+    except UnreadableFileError as exc:
+        return ValidatedFile(source_file, sha, size, tag, None, "unreadable", exc.reason)
+    columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
+    con.execute(
+        f"create table {valid} as select * from (select "
+        + ", ".join(f"null::{t} as {n}" for n, t, _ in contract_columns(LAYOUTS[staged.layout]))
+        + ", null::bigint as source_row) where false"
+    )
+    con.execute(
+        f"create table {failed} (row_number bigint, column_name varchar, value varchar, "
+        "rule varchar, message varchar)"
+    )
+    if staged.missing_required:
+        _fail_every_row(con, staged, failed)
+    else:
+        for rows, failures in validate_batches(con, staged):
+            batch = rows.reset_index(names="source_row")[[*columns, "source_row"]]
+            con.register("_batch", batch)
+            try:
+                con.execute(f"insert into {valid} select * from _batch")
+            finally:
+                con.unregister("_batch")
+            if not failures.empty:
+                con.register("_failures", failures[FAILURE_COLUMNS])
+                try:
+                    con.execute(f"insert into {failed} select * from _failures")
+                finally:
+                    con.unregister("_failures")
+        _fail_duplicate_keys(con, source_file, staged, valid, failed)
+    return ValidatedFile(source_file, sha, size, tag, staged)
+
+
+def _fail_every_row(con: duckdb.DuckDBPyConnection, staged: StagedFile, failed: str) -> None:
+    for column in staged.missing_required:
+        con.execute(
+            f"insert into {failed} select rowid + 1, $column, null, 'required_column', "
+            f"'required column ' || $column || ' is missing from the file' from {staged.table}",
+            {"column": column},
+        )
+
+
+def _fail_duplicate_keys(
+    con: duckdb.DuckDBPyConnection,
+    source_file: str,
+    staged: StagedFile,
+    valid: str,
+    failed: str,
+) -> None:
+    """Refuse rows whose key repeats within the file (all copies: which one is right is
+    unknown) or is already loaded from another file."""
+    key_columns = KEYS[staged.layout]
+    key = ", ".join(key_columns)
+    label = ",".join(key_columns)
+    target = TARGET_TABLES[staged.layout]
+    con.execute(
+        f"""
+        insert into {failed}
+        select source_row, $label, concat_ws('|', {key}), 'unique_key',
+               'another row of this file has the same key (' || $label || ')'
+        from (select *, count(*) over (partition by {key}) as copies from {valid})
+        where copies > 1
+        """,
+        {"label": label},
+    )
+    match = " and ".join(f"t.{k} = v.{k}" for k in key_columns)
+    con.execute(
+        f"""
+        insert into {failed}
+        select v.source_row, $label, concat_ws('|', {", ".join("v." + k for k in key_columns)}),
+               'unique_key_in_warehouse',
+               'a row with the same key (' || $label || ') is already loaded from '
+               || (select min(t.source_file) from {target} t where {match})
+        from {valid} v
+        where exists (select 1 from {target} t where {match} and t.source_file <> $source)
+        """,
+        {"label": label, "source": source_file},
+    )
+
+
+def load_file(con: duckdb.DuckDBPyConnection, validated: ValidatedFile, run_id: str) -> FileOutcome:
+    """Publish one validated file into the warehouse tables in a single transaction."""
+    v = validated
+    if v.skip_status == "unchanged":
+        return FileOutcome(v.source_file, v.sha256, "unchanged", message="already loaded")
+    con.execute("begin transaction")
+    try:
+        if v.staged is None:
+            outcome = FileOutcome(
+                v.source_file, v.sha256, v.skip_status or "unreadable", message=v.message
+            )
+            _log(con, outcome, v, run_id, origin=None)
+        else:
+            outcome = _move_rows(con, v, v.staged, run_id)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    _drop_staging(con, v.tag)
+    return outcome
+
+
+def _move_rows(
+    con: duckdb.DuckDBPyConnection, v: ValidatedFile, staged: StagedFile, run_id: str
+) -> FileOutcome:
+    target = TARGET_TABLES[staged.layout]
+    raw, valid, failed = (f"_ingest.{kind}_{v.tag}" for kind in ("raw", "valid", "failed"))
+    params = {"source": v.source_file, "sha": v.sha256, "run": run_id}
+    con.execute(
+        "update ingest_log set status = 'superseded' "
+        "where source_file = $source and status = 'loaded'",
+        {"source": v.source_file},
+    )
+    for table in (target, "quarantine"):
+        con.execute(f"delete from {table} where source_file = $source", {"source": v.source_file})
+    columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
+    con.execute(
+        f"insert into {target} ({', '.join(columns)}, source_file, source_sha256, source_row, run_id) "
+        f"select {', '.join(columns)}, $source, $sha, source_row, $run from {valid} "
+        f"where source_row not in (select row_number from {failed}) order by source_row",
+        params,
+    )
+    cell = (
+        "case f.column_name "
+        + " ".join(
+            f"when '{name}' then r.{_quote(header)}" for name, header in staged.columns.items()
+        )
+        + " else f.value end"
+        if staged.columns
+        else "f.value"
+    )
+    con.execute(
+        f"""
+        insert into quarantine
+        select $source, $sha, f.row_number, f.column_name, {cell}, f.rule,
+               'row ' || f.row_number || ': ' || f.message, to_json(r), $run, now()
+        from {failed} f left join {raw} r on r.rowid + 1 = f.row_number
+        order by f.row_number, f.column_name
+        """,
+        params,
+    )
+    loaded = _count(con, f"select count(*) from {target} where source_sha256 = $sha", v.sha256)
+    refused = _count(
+        con, f"select count(distinct row_number) from {failed} where $sha <> ''", v.sha256
+    )
+    if loaded + refused != staged.rows_in:
+        raise RuntimeError(
+            f"{v.source_file}: {staged.rows_in} rows read but {loaded} loaded and "
+            f"{refused} quarantined; refusing to commit"
+        )
+    origin = _origin(con, target, v.sha256)
+    outcome = FileOutcome(
+        v.source_file,
+        v.sha256,
+        "loaded",
+        staged.layout,
+        staged.rows_in,
+        loaded,
+        refused,
+        unknown_columns=staged.unknown_columns,
+        message=(
+            f"ignored columns not in the contract: {', '.join(staged.unknown_columns)}"
+            if staged.unknown_columns
+            else ""
+        ),
+    )
+    _log(con, outcome, v, run_id, origin)
+    return outcome
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, sha: str) -> int:
+    return int(con.execute(sql, {"sha": sha}).fetchall()[0][0])
+
+
+def _origin(con: duckdb.DuckDBPyConnection, target: str, sha: str) -> str | None:
+    origins = [
+        row[0]
+        for row in con.execute(
+            f"select distinct data_origin from {target} where source_sha256 = $sha order by 1",
+            {"sha": sha},
+        ).fetchall()
+    ]
+    if not origins:
+        return None
+    return origins[0] if len(origins) == 1 else "mixed"
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    outcome: FileOutcome,
+    v: ValidatedFile,
+    run_id: str,
+    origin: str | None,
+) -> None:
+    con.execute(
+        """
+        insert into ingest_log values ($source, $sha, $layout, $origin, $status, $rows_in,
+            $loaded, $quarantined, $bytes, $unknown, $message, $run, $at)
+        """,
+        {
+            "source": outcome.source_file,
+            "sha": outcome.sha256,
+            "layout": outcome.layout,
+            "origin": origin,
+            "status": outcome.status,
+            "rows_in": outcome.rows_in,
+            "loaded": outcome.rows_loaded,
+            "quarantined": outcome.rows_quarantined,
+            "bytes": v.file_bytes,
+            "unknown": ",".join(outcome.unknown_columns) or None,
+            "message": outcome.message or None,
+            "run": run_id,
+            "at": _now(),
+        },
+    )
+
+
+def _drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
+    for kind in ("raw", "valid", "failed"):
+        con.execute(f"drop table if exists _ingest.{kind}_{tag}")

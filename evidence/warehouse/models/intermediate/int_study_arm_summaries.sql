@@ -1,0 +1,50 @@
+-- materialized: table
+-- Published rows at each study arm's last reported time point, with the improvement and its
+-- SD; where a paper gives only baseline and follow-up SDs, the change SD assumes the pre/post
+-- correlation $rho (Cochrane Handbook 6.5.2.8) and the row says so.
+with arms as (
+    select * from stg_study_arms
+),
+
+last_time_point as (
+    select *
+    from arms
+    qualify row_number() over (
+        partition by study_id, intervention, stratum_kind, stratum_value, outcome_scale
+        order by followup_weeks desc
+    ) = 1
+),
+
+final as (
+    select
+        study_id,
+        intervention,
+        outcome_scale,
+        stratum_kind,
+        stratum_value,
+        followup_weeks,
+        n,
+        n as n_patients,
+        baseline_mean,
+        baseline_sd,
+        followup_mean,
+        followup_sd,
+        coalesce(change_mean, baseline_mean - followup_mean) as change_mean,
+        coalesce(
+            change_sd,
+            sqrt(greatest(
+                baseline_sd * baseline_sd + followup_sd * followup_sd
+                - 2 * $rho * baseline_sd * followup_sd,
+                0
+            ))
+        ) as change_sd,
+        change_sd is null and baseline_sd is not null and followup_sd is not null
+            as is_change_sd_imputed,
+        responders,
+        data_origin,
+        citation,
+        source_url
+    from last_time_point
+)
+
+select * from final

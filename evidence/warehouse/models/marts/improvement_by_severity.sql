@@ -1,0 +1,28 @@
+-- materialized: view
+-- Pooled improvement by baseline Goodman-Baron grade (analyst contract).
+with pooled as (
+    select * from fct_pooled_improvement where stratum_kind = 'severity'
+),
+
+final as (
+    select
+        stratum_value::integer as baseline_grade,
+        intervention,
+        outcome_scale,
+        k_studies,
+        n_patients,
+        mean_change,
+        se,
+        ci_lb,
+        ci_ub,
+        tau2,
+        i2,
+        pi_lb,
+        pi_ub,
+        responder_rate,
+        method,
+        data_origins
+    from pooled
+)
+
+select * from final

@@ -1,0 +1,28 @@
+-- materialized: view
+-- Pooled improvement by Fitzpatrick skin type (analyst contract).
+with pooled as (
+    select * from fct_pooled_improvement where stratum_kind = 'skin_type'
+),
+
+final as (
+    select
+        stratum_value as fitzpatrick_type,
+        intervention,
+        outcome_scale,
+        k_studies,
+        n_patients,
+        mean_change,
+        se,
+        ci_lb,
+        ci_ub,
+        tau2,
+        i2,
+        pi_lb,
+        pi_ub,
+        responder_rate,
+        method,
+        data_origins
+    from pooled
+)
+
+select * from final

@@ -1,0 +1,309 @@
+"""Read a landing file into DuckDB as text, cast it to the contract's types and validate it.
+
+The file is read by DuckDB itself (CSV, Parquet) or openpyxl (Excel) into a staging table of
+text columns, so nothing is lost before validation. Casting is SQL derived from the Pandera
+contract; Pandera then validates typed Arrow batches, so no file is held whole in pandas.
+Every failure becomes a :class:`~evidence.errors.RowFailure`-shaped record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+
+from evidence.errors import UnreadableFileError
+from evidence.warehouse.tables import contract_columns
+from schemas.raw import LAYOUTS, RULE_COLUMNS
+
+BATCH_ROWS = 250_000
+FAILURE_COLUMNS = ["row_number", "column_name", "value", "rule", "message"]
+SUPPORTED_SUFFIXES = {".csv", ".parquet", ".xlsx"}
+
+#: Columns an input file may leave out; they load as NULL (or the contract's default).
+OPTIONAL_INPUT_COLUMNS = {
+    "patient": {
+        "side",
+        "baseline_score",
+        "followup_score",
+        "needle_depth_mm",
+        "erythema_days",
+        "pih",
+        "data_origin",
+    },
+    "study": {
+        "baseline_mean",
+        "baseline_sd",
+        "followup_mean",
+        "followup_sd",
+        "change_mean",
+        "change_sd",
+        "responders",
+        "design",
+        "locator",
+    },
+}
+
+_ARROW_TO_PANDAS = {
+    pa_arrow.string(): pd.StringDtype("pyarrow"),
+    pa_arrow.large_string(): pd.StringDtype("pyarrow"),
+    pa_arrow.int64(): pd.Int64Dtype(),
+    pa_arrow.float64(): pd.Float64Dtype(),
+    pa_arrow.bool_(): pd.BooleanDtype(),
+}
+
+_TRUE = "'1','true','yes','y','t'"
+_FALSE = "'0','false','no','n','f'"
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file read into ``_ingest.raw_<tag>`` with its header mapped to contract names."""
+
+    table: str
+    layout: str
+    rows_in: int
+    columns: dict[str, str]  # contract name -> header as in the file
+    unknown_columns: tuple[str, ...]
+    missing_required: tuple[str, ...]
+
+
+def normalise_header(name: str) -> str:
+    """``"Baseline Grade "`` -> ``"baseline_grade"``."""
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", name.strip().lstrip("\ufeff")).strip("_")
+    return text.lower()
+
+
+def detect_layout(headers: list[str]) -> str | None:
+    names = {normalise_header(h) for h in headers}
+    if "subject_id" in names:
+        return "patient"
+    if "stratum_kind" in names or "citation" in names:
+        return "study"
+    return None
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def read_raw(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    """Create ``table`` holding the file's rows as text, in file order (rowid = row - 1)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            con.execute(
+                f"create table {table} as select * from read_csv($path, all_varchar = true, "
+                "header = true, auto_detect = true)",
+                {"path": str(path)},
+            )
+        elif suffix == ".parquet":
+            con.execute(
+                f"create table {table} as select columns(*)::varchar from read_parquet($path)",
+                {"path": str(path)},
+            )
+        elif suffix == ".xlsx":
+            frame = read_excel_as_text(path)
+            con.register("_excel_rows", frame)
+            try:
+                con.execute(f"create table {table} as select * from _excel_rows")
+            finally:
+                con.unregister("_excel_rows")
+        else:
+            raise UnreadableFileError(str(path), f"unsupported file type {suffix!r}")
+    except duckdb.Error as exc:
+        raise UnreadableFileError(str(path), f"cannot be read as {suffix[1:]}: {exc}") from exc
+
+
+def read_excel_as_text(path: Path) -> pd.DataFrame:
+    """The first worksheet that has a header row, every cell as text (openpyxl)."""
+    from openpyxl import load_workbook  # noqa: PLC0415 - only Excel files need it
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            if rows and any(cell is not None for cell in rows[0]):
+                header = [str(cell) if cell is not None else "" for cell in rows[0]]
+                body = [
+                    [None if cell is None else _excel_text(cell) for cell in row]
+                    for row in rows[1:]
+                    if any(cell is not None for cell in row)
+                ]
+                return pd.DataFrame(body, columns=header, dtype="string")
+    finally:
+        workbook.close()
+    raise UnreadableFileError(str(path), "no worksheet with a header row")
+
+
+def _excel_text(cell: object) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> StagedFile:
+    """Read ``path`` into ``table`` and work out its layout and column mapping."""
+    read_raw(con, path, table)
+    headers = [row[0] for row in con.sql(f"describe {table}").fetchall()]
+    layout = detect_layout(headers)
+    if layout is None:
+        raise UnreadableFileError(
+            str(path),
+            "unknown layout: a patient-level file has a subject_id column, a study-level "
+            "file has stratum_kind and citation columns",
+        )
+    rows_in = con.sql(f"select count(*) from {table}").fetchall()[0][0]
+    contract = [name for name, _, _ in contract_columns(LAYOUTS[layout])]
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for header in headers:
+        name = normalise_header(header)
+        if name in contract and name not in mapping:
+            mapping[name] = header
+        else:
+            unknown.append(header)
+    optional = OPTIONAL_INPUT_COLUMNS[layout]
+    missing = tuple(c for c in contract if c not in mapping and c not in optional)
+    return StagedFile(table, layout, rows_in, mapping, tuple(unknown), missing)
+
+
+def typed_select(staged: StagedFile) -> str:
+    """SQL casting the staged text to the contract's types, with one flag per cast failure."""
+    model = LAYOUTS[staged.layout]
+    values = ["rowid + 1 as row_number"]
+    flags = []
+    for name, sql_type, _ in contract_columns(model):
+        if name not in staged.columns:
+            values.append(f"null::{sql_type} as {name}")
+            continue
+        text = f"nullif(trim({quote(staged.columns[name])}), '')"
+        if sql_type == "bigint":
+            number = f"try_cast({text} as double)"
+            expr = f"case when {number} = round({number}) then {number}::bigint end"
+        elif sql_type == "double":
+            expr = f"case when isfinite(try_cast({text} as double)) then try_cast({text} as double) end"
+        elif sql_type == "boolean":
+            expr = (
+                f"case when lower({text}) in ({_TRUE}) then true "
+                f"when lower({text}) in ({_FALSE}) then false end"
+            )
+        else:
+            expr = text
+        values.append(f"{expr} as {name}")
+        if sql_type != "varchar":
+            flags.append(f"({text} is not null and {expr} is null) as _bad_{name}")
+    return f"select {', '.join(values + flags)} from {staged.table}"
+
+
+def _cast_rule(sql_type: str) -> tuple[str, str]:
+    return {
+        "bigint": ("type_integer", "is not a whole number"),
+        "double": ("type_number", "is not a finite number"),
+        "boolean": ("type_boolean", "is not yes/no, true/false or 1/0"),
+    }[sql_type]
+
+
+def validate_batches(
+    con: duckdb.DuckDBPyConnection, staged: StagedFile, batch_rows: int = BATCH_ROWS
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Yield (valid rows, failures) per batch; valid rows are parsed by the contract."""
+    model = LAYOUTS[staged.layout]
+    descriptions = {
+        name: (col.description or "") for name, col in model.to_schema().columns.items()
+    }
+    types = {name: typ for name, typ, _ in contract_columns(model)}
+    reader_con = con.cursor()  # the reader owns its connection while the caller inserts
+    try:
+        yield from _validate_stream(reader_con, staged, model, descriptions, types, batch_rows)
+    finally:
+        reader_con.close()
+
+
+def _validate_stream(
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedFile,
+    model: type[pa.DataFrameModel],
+    descriptions: dict[str, str],
+    types: dict[str, str],
+    batch_rows: int,
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    reader = con.sql(typed_select(staged)).to_arrow_reader(batch_rows)
+    for batch in reader:
+        frame = batch.to_pandas(types_mapper=_ARROW_TO_PANDAS.get).set_index("row_number")
+        flag_columns = [c for c in frame.columns if c.startswith("_bad_")]
+        failures = [_cast_failures(frame, flag_columns, types, staged)]
+        data = frame.drop(columns=flag_columns)
+        try:
+            parsed = model.validate(data, lazy=True)
+            schema_failures = pd.DataFrame(columns=FAILURE_COLUMNS)
+        except pa.errors.SchemaErrors as errors:
+            parsed = errors.data
+            schema_failures = _schema_failures(errors.failure_cases, data, descriptions)
+        failures.append(schema_failures)
+        found = (
+            pd.concat([f for f in failures if not f.empty], ignore_index=True)
+            if any(not f.empty for f in failures)
+            else pd.DataFrame(columns=FAILURE_COLUMNS)
+        )
+        found = found.drop_duplicates(["row_number", "column_name"], keep="first")
+        bad_rows = set(found["row_number"].tolist())
+        valid = parsed.loc[~parsed.index.isin(bad_rows)]
+        yield valid, found
+
+
+def _cast_failures(
+    frame: pd.DataFrame, flag_columns: list[str], types: dict[str, str], staged: StagedFile
+) -> pd.DataFrame:
+    records = []
+    for flag in flag_columns:
+        rows = frame.index[frame[flag].fillna(False).astype(bool)]
+        if len(rows) == 0:
+            continue
+        name = flag.removeprefix("_bad_")
+        rule, what = _cast_rule(types[name])
+        for row in rows:
+            records.append((int(row), name, None, rule, f"{name} {what}"))
+    return pd.DataFrame(records, columns=FAILURE_COLUMNS)
+
+
+def _schema_failures(
+    cases: pd.DataFrame, data: pd.DataFrame, descriptions: dict[str, str]
+) -> pd.DataFrame:
+    records = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        column = None if pd.isna(case.column) else str(case.column)
+        if case.index is None or pd.isna(case.index):
+            # A schema-level failure (e.g. a dtype): it concerns every row of the batch.
+            for row in data.index:
+                records.append((int(row), column, None, check, f"{column}: {check}"))
+            continue
+        if case.schema_context == "DataFrameSchema":
+            wanted = RULE_COLUMNS.get(check)
+            if wanted is not None and column != wanted:
+                continue  # a row check is reported once per column; keep its own column
+            message = _row_check_message(check)
+        else:
+            note = descriptions.get(column or "", "")
+            message = f"{column} breaks {check}" + (f" ({note})" if note else "")
+        value = None if pd.isna(case.failure_case) else str(case.failure_case)
+        records.append((int(case.index), column, value, check, message))
+    return pd.DataFrame(records, columns=FAILURE_COLUMNS)
+
+
+_ROW_CHECK_MESSAGES: dict[str, str] = {}
+
+
+def _row_check_message(check: str) -> str:
+    if not _ROW_CHECK_MESSAGES:
+        for model in LAYOUTS.values():
+            for checks in model.to_schema().checks:
+                _ROW_CHECK_MESSAGES[checks.name] = checks.error or checks.name
+    return _ROW_CHECK_MESSAGES.get(check, check)

@@ -1,0 +1,55 @@
+"""Base tables of the warehouse.
+
+``patient_outcomes`` and ``study_arms`` are derived from the Pandera contracts (one source of
+truth for names and types) plus lineage columns; the bookkeeping tables live in ``ddl/*.sql``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import duckdb
+import pandera.pandas as pa
+
+from schemas.raw import LAYOUTS
+
+LINEAGE_COLUMNS = (
+    ("source_file", "varchar not null"),
+    ("source_sha256", "varchar not null"),
+    ("source_row", "bigint not null"),
+    ("run_id", "varchar not null"),
+)
+
+TARGET_TABLES = {"patient": "patient_outcomes", "study": "study_arms"}
+
+_SQL_TYPES = {"Int64": "bigint", "Float64": "double", "boolean": "boolean"}
+
+
+def sql_type(dtype: object) -> str:
+    """DuckDB type of a Pandera column dtype."""
+    return _SQL_TYPES.get(str(dtype), "varchar")
+
+
+def contract_columns(model: type[pa.DataFrameModel]) -> list[tuple[str, str, bool]]:
+    """(name, duckdb type, nullable) of every column of a contract, in order."""
+    schema = model.to_schema()
+    return [(name, sql_type(col.dtype), bool(col.nullable)) for name, col in schema.columns.items()]
+
+
+def table_ddl(table: str, model: type[pa.DataFrameModel]) -> str:
+    parts = [
+        f"{name} {typ}{'' if nullable else ' not null'}"
+        for name, typ, nullable in contract_columns(model)
+    ]
+    parts += [f"{name} {typ}" for name, typ in LINEAGE_COLUMNS]
+    return f"create table if not exists {table} (\n    " + ",\n    ".join(parts) + "\n)"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every base table that does not exist yet."""
+    for layout, table in TARGET_TABLES.items():
+        con.execute(table_ddl(table, LAYOUTS[layout]))
+    ddl = resources.files("evidence.warehouse") / "ddl"
+    for entry in sorted(ddl.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".sql"):
+            con.execute(entry.read_text(encoding="utf-8"))

@@ -1,0 +1,308 @@
+"""Pandera contracts for input files as received (after type casting, before loading).
+
+Two layouts are accepted:
+
+* :class:`PatientOutcomes` - one row per patient x treated side x follow-up visit;
+* :class:`StudyArms` - one row per study x arm x stratum x outcome x time point, as published.
+
+Values arrive as text; ``evidence.warehouse.staging`` casts them to each column's dtype
+(recording cells that do not cast) and hands typed batches to these models. The models add
+ranges, vocabularies and cross-column rules. Keys are enforced over whole files in SQL
+(see ``PATIENT_KEY`` / ``STUDY_KEY``) because a file is validated in batches.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.vocab import (
+    SCALE_RANGES,
+    DataOrigin,
+    Fitzpatrick,
+    Intervention,
+    OutcomeScale,
+    ScarType,
+    Side,
+    StratumKind,
+    normalise_fitzpatrick,
+    normalise_skin_type_stratum,
+    skin_type_stratum_is_valid,
+)
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+PSEUDONYM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$"
+URL_PATTERN = r"^(https?://\S+|doi:\S+|synthetic://\S+)$"
+
+PATIENT_KEY = ("study_id", "subject_id", "side", "followup_weeks")
+STUDY_KEY = (
+    "study_id",
+    "intervention",
+    "stratum_kind",
+    "stratum_value",
+    "outcome_scale",
+    "followup_weeks",
+)
+
+#: Column that a row-level (dataframe) check reports in the quarantine table.
+RULE_COLUMNS: dict[str, str] = {
+    "followup_after_baseline": "followup_weeks",
+    "stratum_value_matches_kind": "stratum_value",
+    "means_within_scale_range": "outcome_scale",
+    "responders_at_most_n": "responders",
+    "has_analysable_summary": "change_mean",
+}
+
+
+def _values(enum: type) -> list[str]:
+    return [member.value for member in enum]  # type: ignore[attr-defined]
+
+
+def _lower(series: pd.Series) -> pd.Series:
+    return series.str.strip().str.lower()
+
+
+class PatientOutcomes(pa.DataFrameModel):
+    """Patient-level outcome rows (relation ``patient_outcomes``)."""
+
+    study_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, description="Study identifier, e.g. SYN-A or Alam2014."
+    )
+    subject_id: Series[str] = pa.Field(
+        str_matches=PSEUDONYM_PATTERN,
+        description="Study pseudonym of the patient (never a name or record number).",
+    )
+    intervention: Series[str] = pa.Field(
+        isin=_values(Intervention), description="Treatment of this arm or side."
+    )
+    side: Series[str] = pa.Field(
+        isin=_values(Side),
+        description="left | right in split-face trials; whole (default) otherwise.",
+    )
+    fitzpatrick_type: Series[str] = pa.Field(
+        isin=_values(Fitzpatrick),
+        description='Fitzpatrick skin type I-VI ("4", "IV", "type IV" are accepted).',
+    )
+    scar_type: Series[str] = pa.Field(isin=_values(ScarType), description="Predominant scar type.")
+    baseline_grade: Series[pd.Int64Dtype] = pa.Field(
+        in_range={"min_value": 1, "max_value": 4},
+        description="Goodman-Baron qualitative grade before treatment (1-4).",
+    )
+    followup_grade: Series[pd.Int64Dtype] = pa.Field(
+        in_range={"min_value": 1, "max_value": 4},
+        description="Goodman-Baron qualitative grade at this visit (1-4).",
+    )
+    sessions: Series[pd.Int64Dtype] = pa.Field(
+        in_range={"min_value": 1, "max_value": 30}, description="Treatment sessions received."
+    )
+    followup_weeks: Series[pd.Float64Dtype] = pa.Field(
+        in_range={"min_value": 0, "max_value": 520},
+        description="Weeks from the baseline assessment to this visit (> 0).",
+    )
+    baseline_score: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 84},
+        description="Goodman-Baron quantitative score before treatment (0-84).",
+    )
+    followup_score: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 84},
+        description="Goodman-Baron quantitative score at this visit (0-84).",
+    )
+    needle_depth_mm: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0.1, "max_value": 3.5},
+        description="Needle depth in mm (0.1-3.5).",
+    )
+    erythema_days: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 365},
+        description="Days of post-treatment erythema.",
+    )
+    pih: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True,
+        description="Post-inflammatory hyperpigmentation seen (yes/no, true/false, 1/0).",
+    )
+    data_origin: Series[str] = pa.Field(
+        isin=_values(DataOrigin),
+        description="synthetic | trial | literature (default: trial).",
+    )
+
+    class Config:
+        strict = False  # unknown columns are reported by the loader, not here
+        coerce = False  # staging casts text to these dtypes and reports cells that fail
+
+    @pa.parser("fitzpatrick_type")
+    @classmethod
+    def _normalise_fitzpatrick(cls, series: pd.Series) -> pd.Series:
+        return series.map(normalise_fitzpatrick, na_action="ignore").astype(series.dtype)
+
+    @pa.parser("side")
+    @classmethod
+    def _default_side(cls, series: pd.Series) -> pd.Series:
+        return _lower(series).fillna(Side.WHOLE.value)
+
+    @pa.parser("intervention", "scar_type")
+    @classmethod
+    def _lower_vocab(cls, series: pd.Series) -> pd.Series:
+        return _lower(series)
+
+    @pa.parser("data_origin")
+    @classmethod
+    def _default_origin(cls, series: pd.Series) -> pd.Series:
+        return _lower(series).fillna(DataOrigin.TRIAL.value)
+
+    @pa.dataframe_check(
+        name="followup_after_baseline",
+        error="follow-up visit must be after baseline (followup_weeks > 0)",
+    )
+    @classmethod
+    def _followup_after_baseline(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["followup_weeks"] > 0).fillna(True)
+
+
+class StudyArms(pa.DataFrameModel):
+    """Study-level summaries transcribed from publications (relation ``study_arms``)."""
+
+    study_id: Series[str] = pa.Field(str_matches=ID_PATTERN, description="Study identifier.")
+    intervention: Series[str] = pa.Field(
+        isin=_values(Intervention), description="Treatment of this arm."
+    )
+    stratum_kind: Series[str] = pa.Field(
+        isin=_values(StratumKind), description="all | severity | skin_type."
+    )
+    stratum_value: Series[str] = pa.Field(
+        description='"all"; a Goodman-Baron grade "1"-"4"; or a Fitzpatrick type or range.'
+    )
+    outcome_scale: Series[str] = pa.Field(
+        isin=_values(OutcomeScale), description="gb_qualitative | gb_quantitative | ecca."
+    )
+    followup_weeks: Series[pd.Float64Dtype] = pa.Field(
+        in_range={"min_value": 0, "max_value": 520},
+        description="Weeks from baseline to this time point.",
+    )
+    n: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Patients (or sides) analysed.")
+    baseline_mean: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Mean at baseline."
+    )
+    baseline_sd: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, ge=0, description="SD at baseline."
+    )
+    followup_mean: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Mean at this time point."
+    )
+    followup_sd: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, ge=0, description="SD at this time point."
+    )
+    change_mean: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Mean improvement, baseline minus follow-up (positive = better)."
+    )
+    change_sd: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, ge=0, description="SD of the improvement."
+    )
+    responders: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=0, description="Patients improved by at least one grade."
+    )
+    data_origin: Series[str] = pa.Field(
+        isin=[DataOrigin.SYNTHETIC.value, DataOrigin.LITERATURE.value],
+        description="synthetic | literature.",
+    )
+    citation: Series[str] = pa.Field(
+        str_length={"min_value": 3}, description="Authors, title, journal, year, DOI."
+    )
+    source_url: Series[str] = pa.Field(
+        str_matches=URL_PATTERN, description="Where the numbers were read (URL or doi:)."
+    )
+    design: Series[str] = pa.Field(
+        nullable=True, description="rct | split_face_rct | prospective | retrospective | ..."
+    )
+    locator: Series[str] = pa.Field(
+        nullable=True, description='Where in the source the numbers are, e.g. "table 2".'
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+    @pa.parser("intervention", "stratum_kind", "outcome_scale", "data_origin")
+    @classmethod
+    def _lower_vocab(cls, series: pd.Series) -> pd.Series:
+        return _lower(series)
+
+    @pa.dataframe_parser
+    @classmethod
+    def _normalise_stratum(cls, df: pd.DataFrame) -> pd.DataFrame:
+        kind = df["stratum_kind"].str.strip().str.lower()
+        value = df["stratum_value"].str.strip()
+        skin = kind == StratumKind.SKIN_TYPE.value
+        severity = kind == StratumKind.SEVERITY.value
+        out = df.copy()
+        out["stratum_value"] = value.where(
+            ~skin, value.map(normalise_skin_type_stratum, na_action="ignore")
+        )
+        grade = value.str.replace(r"(?i)^(gb\s*)?grade\s*", "", regex=True)
+        out["stratum_value"] = out["stratum_value"].where(~severity, grade)
+        out["stratum_value"] = out["stratum_value"].where(
+            kind != StratumKind.ALL.value, out["stratum_value"].fillna("all").str.lower()
+        )
+        return out
+
+    @pa.dataframe_check(
+        name="stratum_value_matches_kind",
+        error="stratum_value does not fit stratum_kind (all -> 'all'; severity -> grade 1-4; skin_type -> I-VI or a range like IV-VI)",
+    )
+    @classmethod
+    def _stratum_matches_kind(cls, df: pd.DataFrame) -> pd.Series:
+        def ok(kind: object, value: object) -> bool:
+            if not isinstance(value, str) or not isinstance(kind, str):
+                return False
+            if kind == StratumKind.ALL.value:
+                return value == "all"
+            if kind == StratumKind.SEVERITY.value:
+                return value in {"1", "2", "3", "4"}
+            if kind == StratumKind.SKIN_TYPE.value:
+                return skin_type_stratum_is_valid(value)
+            return True  # an unknown kind is reported by its own isin check
+
+        return pd.Series(
+            [ok(k, v) for k, v in zip(df["stratum_kind"], df["stratum_value"], strict=True)],
+            index=df.index,
+        )
+
+    @pa.dataframe_check(
+        name="means_within_scale_range", error="a mean lies outside the range of outcome_scale"
+    )
+    @classmethod
+    def _means_within_range(cls, df: pd.DataFrame) -> pd.Series:
+        ok = pd.Series(True, index=df.index)
+        for scale, (low, high) in SCALE_RANGES.items():
+            rows = df["outcome_scale"] == scale.value
+            for column in ("baseline_mean", "followup_mean"):
+                inside = df[column].between(low, high) | df[column].isna()
+                ok &= ~rows | inside.fillna(True)
+        return ok
+
+    @pa.dataframe_check(name="responders_at_most_n", error="responders must not exceed n")
+    @classmethod
+    def _responders_at_most_n(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["responders"] <= df["n"]).fillna(True).astype(bool)
+
+    @pa.dataframe_check(
+        name="has_analysable_summary",
+        error="row gives no usable summary: need change_mean and change_sd, or baseline and follow-up means and SDs, or responders",
+    )
+    @classmethod
+    def _has_summary(cls, df: pd.DataFrame) -> pd.Series:
+        change = df["change_mean"].notna() & df["change_sd"].notna()
+        pre_post = (
+            df[["baseline_mean", "baseline_sd", "followup_mean", "followup_sd"]].notna().all(axis=1)
+        )
+        return (change | pre_post | df["responders"].notna()).astype(bool)
+
+
+#: Which model reads a file, chosen by the columns its header carries.
+LAYOUTS: dict[str, type[pa.DataFrameModel]] = {
+    "patient": PatientOutcomes,
+    "study": StudyArms,
+}

@@ -1,0 +1,131 @@
+"""Controlled vocabularies of the data contract (one enum per concept).
+
+Sources (see the project's domain notes): Goodman & Baron 2006 (qualitative grades 1-4,
+quantitative score 0-84), Dréno 2007 (ECCA 0-540), Fitzpatrick 1972/1988 (types I-VI),
+Jacob 2001 (icepick, boxcar, rolling).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Intervention(StrEnum):
+    """Treatment given to an arm (or to one side of a split-face trial)."""
+
+    MICRONEEDLING = "microneedling"
+    MICRONEEDLING_PRP = "microneedling_prp"
+    MICRONEEDLING_TCA = "microneedling_tca"
+    MICRONEEDLING_SUBCISION = "microneedling_subcision"
+    MICRONEEDLING_TOPICAL = "microneedling_topical"
+    FRACTIONAL_RF_MICRONEEDLING = "fractional_rf_microneedling"
+    LASER = "laser"
+    CONTROL = "control"
+
+
+class Fitzpatrick(StrEnum):
+    """Fitzpatrick skin phototype, stored as a Roman numeral."""
+
+    I = "I"  # noqa: E741 - the skin type's name
+    II = "II"
+    III = "III"
+    IV = "IV"
+    V = "V"
+    VI = "VI"
+
+
+class ScarType(StrEnum):
+    """Predominant atrophic scar morphology (Jacob 2001); ``mixed`` when none dominates."""
+
+    ICEPICK = "icepick"
+    BOXCAR = "boxcar"
+    ROLLING = "rolling"
+    MIXED = "mixed"
+
+
+class Side(StrEnum):
+    """Treated side: ``left``/``right`` in split-face trials, ``whole`` otherwise."""
+
+    LEFT = "left"
+    RIGHT = "right"
+    WHOLE = "whole"
+
+
+class StratumKind(StrEnum):
+    """How a study-level row is stratified."""
+
+    ALL = "all"
+    SEVERITY = "severity"  # stratum_value is a Goodman-Baron qualitative grade "1".."4"
+    SKIN_TYPE = "skin_type"  # stratum_value is a Fitzpatrick type or range, e.g. "IV" or "IV-VI"
+
+
+class OutcomeScale(StrEnum):
+    """Outcome instrument of a row; lower is better on every scale listed."""
+
+    GB_QUALITATIVE = "gb_qualitative"  # Goodman-Baron qualitative grade, 1-4
+    GB_QUANTITATIVE = "gb_quantitative"  # Goodman-Baron quantitative score, 0-84
+    ECCA = "ecca"  # Echelle d'Evaluation Clinique des Cicatrices d'Acne, 0-540
+
+
+class DataOrigin(StrEnum):
+    """Where rows come from; synthetic rows are never evidence."""
+
+    SYNTHETIC = "synthetic"
+    LITERATURE = "literature"
+    TRIAL = "trial"  # de-identified individual patient data from a trial
+
+
+#: Valid range (inclusive) of each outcome scale.
+SCALE_RANGES: dict[OutcomeScale, tuple[float, float]] = {
+    OutcomeScale.GB_QUALITATIVE: (1.0, 4.0),
+    OutcomeScale.GB_QUANTITATIVE: (0.0, 84.0),
+    OutcomeScale.ECCA: (0.0, 540.0),
+}
+
+_ARABIC_TO_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}
+_FITZ_PREFIX = re.compile(r"^(fitzpatrick\s*)?(skin\s*)?(type|phototype|fst)?\s*[-:]?\s*", re.I)
+
+
+def normalise_fitzpatrick(value: str | None) -> str | None:
+    """Return the Roman numeral for common spellings ("4", "IV", "type iv", "Type 4").
+
+    Anything unrecognised is returned unchanged (stripped) so that validation reports the
+    original spelling.
+    """
+    if value is None:
+        return None
+    text = _FITZ_PREFIX.sub("", str(value).strip()).strip()
+    if text in _ARABIC_TO_ROMAN:
+        return _ARABIC_TO_ROMAN[text]
+    upper = text.upper()
+    if upper in Fitzpatrick.__members__:
+        return upper
+    return str(value).strip()
+
+
+_FITZ_RANGE = re.compile(r"^\s*([IV]+|[1-6])\s*(?:-|–|to)\s*([IV]+|[1-6])\s*$", re.I)
+
+
+def normalise_skin_type_stratum(value: str | None) -> str | None:
+    """Normalise a skin-type stratum: a single type ("IV") or a range ("4-6" -> "IV-VI")."""
+    if value is None:
+        return None
+    match = _FITZ_RANGE.match(str(value))
+    if match:
+        low, high = (normalise_fitzpatrick(part) for part in match.groups())
+        return f"{low}-{high}"
+    return normalise_fitzpatrick(value)
+
+
+def skin_type_stratum_is_valid(value: str) -> bool:
+    """True for "I".."VI" or an ascending range of them such as "IV-VI"."""
+    order = [member.value for member in Fitzpatrick]
+    if value in order:
+        return True
+    parts = value.split("-")
+    return (
+        len(parts) == 2
+        and all(part in order for part in parts)
+        and order.index(parts[0]) < order.index(parts[1])
+    )

@@ -19,8 +19,8 @@ import hashlib
 import html
 import io
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from evidence.reporting.context import PooledStratum, StudyEffect
 from evidence.reporting.formatting import (
@@ -34,6 +34,7 @@ from evidence.reporting.formatting import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 # Layout, in inches (the SVG scales to its container; these fix proportions and type size).
@@ -79,7 +80,16 @@ def render_forest_svg(
     salt = _salt(studies, pooled, xlabel, title, null_value)
     prefix = f"forest-{salt[:10]}"
     with rc_context({**_RC, "svg.hashsalt": salt}):
-        fig = _draw(Figure(), studies, pooled, xlabel, title, null_value, prefix)
+        fig = Figure()
+        _draw(
+            fig,
+            studies,
+            pooled,
+            xlabel=xlabel,
+            title=title,
+            null_value=null_value,
+            prefix=prefix,
+        )
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return _inlineable(buffer.getvalue(), title or xlabel, prefix)
@@ -89,50 +99,60 @@ def _draw(
     fig: Figure,
     studies: Sequence[StudyEffect],
     pooled: PooledStratum | None,
+    *,
     xlabel: str,
     title: str,
     null_value: float,
     prefix: str,
-) -> Figure:
-    from matplotlib.patches import Polygon  # noqa: PLC0415
-    from matplotlib.transforms import blended_transform_factory  # noqa: PLC0415
-
+) -> None:
     k = len(studies)
     pooled_y = -(k + 0.6) if k else 0.0
-    y_bottom = (pooled_y if pooled is not None else -(k - 1)) - 0.7
-    rows_height = (0.7 - y_bottom) * _ROW
-    top = 0.55 + (0.30 if title else 0.0)  # header row (+ title)
-    bottom = 0.95 if pooled is not None else 0.62  # ticks, x label (+ caption)
-    height = top + rows_height + bottom
-    fig.set_size_inches(_WIDTH, height)
-    ax = fig.add_axes(
-        (
-            _PLOT_LEFT / _WIDTH,
-            bottom / height,
-            (_PLOT_RIGHT - _PLOT_LEFT) / _WIDTH,
-            rows_height / height,
-        )
-    )
-    ax.set_ylim(y_bottom, 0.7)
+    ax, text = _layout(fig, k, pooled_y if pooled is not None else None, title)
     ax.set_xlim(*_x_limits(studies, pooled, null_value))
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.set_yticks([])
-    ax.tick_params(axis="x", labelsize=_FONT_PT - 0.5, length=3)
     ax.set_xlabel(xlabel, parse_math=False)
     ax.axvline(null_value, linestyle="--", linewidth=0.8, color=_GUIDE_COLOUR, zorder=1)
-
-    # Text columns: x in inches from the figure's left edge, y in data rows.
-    trans = blended_transform_factory(fig.dpi_scale_trans, ax.transData)
-
-    def text(x: float, y: float, s: str, **kw: object) -> None:
-        ax.text(x, y, s, transform=trans, va="center", clip_on=False, parse_math=False, **kw)
-
     header_y = 1.15
     text(_LABEL_X, header_y, "Study", fontweight="bold")
     text(_N_X, header_y, "n", fontweight="bold", ha="right")
     text(_EST_X, header_y, "Improvement [95% CI]", fontweight="bold")
     text(_WEIGHT_X, header_y, "Weight", fontweight="bold", ha="right")
+    _draw_studies(ax, text, studies, prefix)
+    if pooled is not None:
+        _draw_pooled(ax, text, pooled, pooled_y, prefix)
+        fig.text(
+            _LABEL_X / _WIDTH,
+            0.14 / fig.get_figheight(),
+            _caption(pooled),
+            fontsize=_FONT_PT - 0.5,
+            color="#333333",
+            va="center",
+            parse_math=False,
+        )
+
+
+def _layout(
+    fig: Figure, k: int, pooled_y: float | None, title: str
+) -> tuple[Axes, Callable[..., None]]:
+    """Size the figure to its rows; return the plot axes and a row-text writer.
+
+    The writer places text at x in inches from the figure's left edge and y in data rows, so
+    the label, n, estimate and weight columns line up with the markers.
+    """
+    from matplotlib.transforms import blended_transform_factory  # noqa: PLC0415
+
+    y_bottom = (pooled_y if pooled_y is not None else -(k - 1)) - 0.7
+    rows_height = (0.7 - y_bottom) * _ROW
+    top = 0.45 + (0.32 if title else 0.0)  # header row (+ title)
+    bottom = 0.80 if pooled_y is not None else 0.55  # ticks, x label (+ caption)
+    height = top + rows_height + bottom
+    fig.set_size_inches(_WIDTH, height)
+    box = (_PLOT_LEFT, bottom, _PLOT_RIGHT - _PLOT_LEFT, rows_height)
+    ax = fig.add_axes((box[0] / _WIDTH, box[1] / height, box[2] / _WIDTH, box[3] / height))
+    ax.set_ylim(y_bottom, 0.7)
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_yticks([])
+    ax.tick_params(axis="x", labelsize=_FONT_PT - 0.5, length=3)
     if title:
         fig.text(
             _LABEL_X / _WIDTH,
@@ -143,9 +163,18 @@ def _draw(
             va="center",
             parse_math=False,
         )
+    trans = blended_transform_factory(fig.dpi_scale_trans, ax.transData)
 
-    sides = _square_sides(studies)
-    for i, (study, side) in enumerate(zip(studies, sides, strict=True)):
+    def text(x: float, y: float, s: str, **kw: Any) -> None:
+        ax.text(x, y, s, transform=trans, va="center", clip_on=False, parse_math=False, **kw)
+
+    return ax, text
+
+
+def _draw_studies(
+    ax: Axes, text: Callable[..., None], studies: Sequence[StudyEffect], prefix: str
+) -> None:
+    for i, (study, side) in enumerate(zip(studies, _square_sides(studies), strict=True)):
         y = -i
         text(_LABEL_X, y, _truncate(study.label or study.study_id))
         text(_N_X, y, fmt_int(study.n), ha="right")
@@ -165,37 +194,39 @@ def _draw(
                 gid=f"{prefix}-study-{i}",
             )
 
-    if pooled is not None:
-        y = pooled_y
-        text(_LABEL_X, y, f"Pooled ({pooled.method})", fontweight="bold")
-        text(_N_X, y, fmt_int(pooled.n_patients), ha="right", fontweight="bold")
-        text(
-            _EST_X,
-            y,
-            fmt_estimate(pooled.mean_change, pooled.ci_lb, pooled.ci_ub),
-            fontweight="bold",
+
+def _draw_pooled(
+    ax: Axes, text: Callable[..., None], pooled: PooledStratum, y: float, prefix: str
+) -> None:
+    from matplotlib.patches import Polygon  # noqa: PLC0415
+
+    bold = {"fontweight": "bold"}
+    text(_LABEL_X, y, f"Pooled ({pooled.method})", **bold)
+    text(_N_X, y, fmt_int(pooled.n_patients), ha="right", **bold)
+    text(_EST_X, y, fmt_estimate(pooled.mean_change, pooled.ci_lb, pooled.ci_ub), **bold)
+    text(_WEIGHT_X, y, fmt_percent(100.0) if pooled.studies else DASH, ha="right", **bold)
+    if is_number(pooled.pi_lb) and is_number(pooled.pi_ub):
+        ax.hlines(y, pooled.pi_lb, pooled.pi_ub, color=_POOLED_COLOUR, linewidth=0.8, zorder=2)
+        ax.vlines(
+            [pooled.pi_lb, pooled.pi_ub],
+            y - 0.15,
+            y + 0.15,
+            color=_POOLED_COLOUR,
+            linewidth=0.8,
+            zorder=2,
+            gid=f"{prefix}-pi",
         )
-        text(_WEIGHT_X, y, "100%" if k else DASH, ha="right", fontweight="bold")
-        if is_number(pooled.pi_lb) and is_number(pooled.pi_ub):
-            ax.hlines(y, pooled.pi_lb, pooled.pi_ub, color=_POOLED_COLOUR, linewidth=0.8, zorder=2)
-            ax.vlines(
-                [pooled.pi_lb, pooled.pi_ub],
-                y - 0.15,
-                y + 0.15,
-                color=_POOLED_COLOUR,
-                linewidth=0.8,
-                zorder=2,
-                gid=f"{prefix}-pi",
-            )
-        if all(is_number(v) for v in (pooled.mean_change, pooled.ci_lb, pooled.ci_ub)):
-            half = 0.32
-            diamond = Polygon(
-                [
-                    (pooled.ci_lb, y),
-                    (pooled.mean_change, y + half),
-                    (pooled.ci_ub, y),
-                    (pooled.mean_change, y - half),
-                ],
+    if all(is_number(v) for v in (pooled.mean_change, pooled.ci_lb, pooled.ci_ub)):
+        half = 0.32
+        corners = [
+            (pooled.ci_lb, y),
+            (pooled.mean_change, y + half),
+            (pooled.ci_ub, y),
+            (pooled.mean_change, y - half),
+        ]
+        ax.add_patch(
+            Polygon(
+                corners,
                 closed=True,
                 facecolor=_POOLED_COLOUR,
                 edgecolor=_POOLED_COLOUR,
@@ -203,17 +234,7 @@ def _draw(
                 zorder=4,
                 gid=f"{prefix}-pooled-diamond",
             )
-            ax.add_patch(diamond)
-        fig.text(
-            _LABEL_X / _WIDTH,
-            0.16 / height,
-            _caption(pooled),
-            fontsize=_FONT_PT - 0.5,
-            color="#333333",
-            va="center",
-            parse_math=False,
         )
-    return fig
 
 
 def _caption(pooled: PooledStratum) -> str:

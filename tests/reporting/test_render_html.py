@@ -148,7 +148,9 @@ def test_single_study_stratum_prints_dashes_for_missing_heterogeneity(ctx):
 
 def test_overall_table_has_one_row_per_overall_stratum(ctx):
     table = ReportDoc(render_html(ctx)).tables["table-overall"]
-    assert [row[:5] for row in table.body] == [["All", "microneedling", "GB grade (1–4)", "6", "132"]]
+    assert [row[:5] for row in table.body] == [
+        ["All", "microneedling", "GB grade (1–4)", "6", "132"]
+    ]
 
 
 def test_safety_table_shows_rates_as_percent_with_wilson_interval(ctx):

@@ -1,0 +1,137 @@
+"""The pipeline's steps as plain functions; ``flows/`` only orders them.
+
+Every step that writes works on the run's private build file (see
+``evidence.warehouse.connect``); the published warehouse changes only in :func:`publish`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from evidence import progress
+from evidence.warehouse import connect, load
+from evidence.warehouse.build import build_models
+from evidence.warehouse.pool import PoolingSettings, write_pooled
+from evidence.warehouse.tables import ensure_tables
+
+PACKAGES = ("scar-evidence", "prefect", "pandera", "duckdb", "pandas", "numpy", "scipy", "matplotlib")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    landing: str = "data/raw"
+    warehouse: str = "data/warehouse.duckdb"
+    reports: str = "reports"
+    rho: float = 0.5
+    method: str = "REML"
+    test: str = "z"
+
+    def pooling(self) -> PoolingSettings:
+        return PoolingSettings(method=self.method, test=self.test)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    started_at: str
+    settings: RunSettings
+    outcomes: tuple[load.FileOutcome, ...] = ()
+    groups_pooled: int = 0
+    prefect_flow_run_id: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def package_versions() -> dict[str, str]:
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+@contextmanager
+def writer_session(settings: RunSettings) -> Iterator[Path]:
+    """Hold the writer lock and a fresh build file; publish it if the block succeeds."""
+    warehouse = Path(settings.warehouse)
+    with connect.writer_lock(warehouse, on_wait=lambda msg: progress.emit("wait", msg)):
+        build = connect.start_build(warehouse)
+        try:
+            with connect.connect_write(build) as con:
+                ensure_tables(con)
+            yield build
+        except BaseException:
+            connect.discard_build(warehouse)
+            raise
+        progress.emit("publish", str(warehouse))
+        connect.publish_build(warehouse)
+
+
+def discover(settings: RunSettings) -> list[str]:
+    files = load.discover_files(Path(settings.landing))
+    progress.emit("files", f"{len(files)} files in {settings.landing}", total=len(files))
+    return files
+
+
+def validate_file(build: Path, settings: RunSettings, source_file: str) -> load.ValidatedFile:
+    progress.emit("validate", source_file)
+    with connect.connect_write(build) as con:
+        return load.validate_file(con, Path(settings.landing), source_file)
+
+
+def load_file(build: Path, validated: load.ValidatedFile, run_id: str) -> load.FileOutcome:
+    with connect.connect_write(build) as con:
+        outcome = load.load_file(con, validated, run_id)
+    progress.emit("files", f"{outcome.source_file}: {outcome.status}", advance=1)
+    return outcome
+
+
+def build_and_pool(build: Path, settings: RunSettings) -> int:
+    """Rebuild the SQL models and the pooled tables; returns the number of pooled groups."""
+    progress.emit("build", "SQL models")
+    with connect.connect_write(build) as con:
+        build_models(con, layers=("staging", "intermediate"), parameters={"rho": settings.rho})
+        progress.emit("pool", f"random-effects pooling ({settings.method})")
+        groups = write_pooled(con, settings.pooling())
+        build_models(con, layers=("marts",), parameters={"rho": settings.rho})
+    return groups
+
+
+def record_run(build: Path, record: RunRecord) -> None:
+    outcomes = record.outcomes
+    with connect.connect_write(build) as con:
+        con.execute(
+            "insert or replace into runs values ($run_id, $started, now(), $landing, $seen, "
+            "$loaded, $rows_loaded, $rows_quarantined, $method, $test, $rho, $flow_run, $versions)",
+            {
+                "run_id": record.run_id,
+                "started": record.started_at,
+                "landing": record.settings.landing,
+                "seen": len(outcomes),
+                "loaded": sum(o.status == "loaded" for o in outcomes),
+                "rows_loaded": sum(o.rows_loaded for o in outcomes),
+                "rows_quarantined": sum(o.rows_quarantined for o in outcomes),
+                "method": record.settings.method,
+                "test": record.settings.test,
+                "rho": record.settings.rho,
+                "flow_run": record.prefect_flow_run_id,
+                "versions": json.dumps(record.versions, sort_keys=True),
+            },
+        )
+
+
+def settings_dict(settings: RunSettings) -> dict[str, object]:
+    return asdict(settings)

@@ -16,6 +16,9 @@ from importlib import metadata
 from pathlib import Path
 
 from evidence import progress
+from evidence.reporting import from_warehouse
+from evidence.reporting.context import ReportContext
+from evidence.reporting.render import write_report
 from evidence.warehouse import connect, load
 from evidence.warehouse.build import build_models
 from evidence.warehouse.pool import PoolingSettings, write_pooled
@@ -135,3 +138,31 @@ def record_run(build: Path, record: RunRecord) -> None:
 
 def settings_dict(settings: RunSettings) -> dict[str, object]:
     return asdict(settings)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    markdown: Path
+
+
+@dataclass(frozen=True)
+class RunResult:
+    record: RunRecord
+    files: ReportFiles
+    summary_lines: tuple[str, ...]
+
+
+def read_report_context(record: RunRecord) -> ReportContext:
+    progress.emit("report", "reading the published warehouse")
+    s = record.settings
+    return from_warehouse.read_report_context(
+        Path(s.warehouse), record.run_id, method=s.method, test=s.test, rho=s.rho,
+        versions=record.versions,
+    )
+
+
+def write_report_files(ctx: ReportContext, record: RunRecord) -> ReportFiles:
+    progress.emit("report", "rendering HTML and Markdown")
+    paths = write_report(ctx, Path(record.settings.reports) / record.run_id)
+    return ReportFiles(html=paths.html, markdown=paths.markdown)

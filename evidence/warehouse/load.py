@@ -19,9 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from evidence.errors import UnreadableFileError
+from evidence.errors import RowFailure, UnreadableFileError
 from evidence.warehouse.staging import (
     FAILURE_COLUMNS,
     SUPPORTED_SUFFIXES,
@@ -220,7 +219,7 @@ def _move_rows(
     con: duckdb.DuckDBPyConnection, v: ValidatedFile, staged: StagedFile, run_id: str
 ) -> FileOutcome:
     target = TARGET_TABLES[staged.layout]
-    raw, valid, failed = (f"_ingest.{kind}_{v.tag}" for kind in ("raw", "valid", "failed"))
+    valid, failed = f"_ingest.valid_{v.tag}", f"_ingest.failed_{v.tag}"
     params = {"source": v.source_file, "sha": v.sha256, "run": run_id}
     con.execute(
         "update ingest_log set status = 'superseded' "
@@ -236,22 +235,12 @@ def _move_rows(
         f"where source_row not in (select row_number from {failed}) order by source_row",
         params,
     )
-    cell = (
-        "case f.column_name "
-        + " ".join(
-            f"when '{name}' then r.{_quote(header)}" for name, header in staged.columns.items()
-        )
-        + " else f.value end"
-        if staged.columns
-        else "f.value"
-    )
     con.execute(
         f"""
         insert into quarantine
-        select $source, $sha, f.row_number, f.column_name, {cell}, f.rule,
-               'row ' || f.row_number || ': ' || f.message, to_json(r), $run, now()
-        from {failed} f left join {raw} r on r.rowid + 1 = f.row_number
-        order by f.row_number, f.column_name
+        select $source, $sha, row_number, column_name, value, rule, message, original_row,
+               $run, now()
+        from ({failures_sql(v.tag, staged)})
         """,
         params,
     )
@@ -282,6 +271,41 @@ def _move_rows(
     )
     _log(con, outcome, v, run_id, origin)
     return outcome
+
+
+def failures_sql(tag: str, staged: StagedFile) -> str:
+    """SELECT of a validated file's failures with the cells as they were in the file."""
+    raw, failed = f"_ingest.raw_{tag}", f"_ingest.failed_{tag}"
+    cell = "f.value"
+    if staged.columns:
+        cases = " ".join(
+            f"when '{name}' then r.{_quote(header)}" for name, header in staged.columns.items()
+        )
+        cell = f"case f.column_name {cases} else f.value end"
+    return f"""
+        select f.row_number, f.column_name, {cell} as value, f.rule,
+               'row ' || f.row_number || ': ' || f.message as message, to_json(r) as original_row
+        from {failed} f left join {raw} r on r.rowid + 1 = f.row_number
+        order by f.row_number, f.column_name
+    """
+
+
+def check_file(path: Path) -> tuple[ValidatedFile, list[RowFailure]]:
+    """Validate one file against the contract without loading it (in-memory DuckDB)."""
+    con = duckdb.connect()
+    try:
+        ensure_tables(con)
+        validated = validate_file(con, path.parent, path.name)
+        if validated.staged is None:
+            failure = RowFailure(str(path), None, None, None, "readable_file", validated.message)
+            return validated, [failure]
+        rows = con.sql(failures_sql(validated.tag, validated.staged)).fetchall()
+        return validated, [
+            RowFailure(str(path), row, column, value, rule, message.split(": ", 1)[-1])
+            for row, column, value, rule, message, _ in rows
+        ]
+    finally:
+        con.close()
 
 
 def _quote(identifier: str) -> str:

@@ -1,0 +1,186 @@
+"""``scar-evidence``: the only place that turns results and errors into words and exit codes.
+
+Exit codes: 0 done, 1 failed (or, for ``validate``, a row failed), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from evidence.errors import EvidenceError
+
+app = typer.Typer(
+    help="Microneedling-for-atrophic-scars evidence pipeline: ingest, validate, pool, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+#: Embedded defaults for a local run: Prefect's ephemeral API with its home in the project.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+def _prefect_environment() -> None:
+    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+@app.command()
+def run(
+    landing: Annotated[Path, typer.Option(help="Folder of input files.")] = Path("data/raw"),
+    warehouse: Annotated[Path, typer.Option(help="DuckDB file to publish.")] = Path(
+        "data/warehouse.duckdb"
+    ),
+    reports: Annotated[Path, typer.Option(help="Folder for reports.")] = Path("reports"),
+    rho: Annotated[
+        float, typer.Option(min=-1.0, max=1.0, help="Pre/post correlation where change SDs are missing.")
+    ] = 0.5,
+    method: Annotated[str, typer.Option(help="tau² estimator: REML, DL, PM, ML, HE, SJ, EE.")] = "REML",
+    test: Annotated[str, typer.Option(help="z, or knha for Hartung-Knapp.")] = "z",
+) -> None:
+    """Run the pipeline flow on LANDING and write the report."""
+    if method not in {"REML", "DL", "PM", "ML", "HE", "SJ", "EE", "FE"}:
+        raise typer.BadParameter(f"unknown method {method!r}", param_hint="--method")
+    if test not in {"z", "knha"}:
+        raise typer.BadParameter(f"unknown test {test!r}", param_hint="--test")
+    if not landing.is_dir():
+        raise typer.BadParameter(f"{landing} is not a folder", param_hint="--landing")
+    _prefect_environment()
+    from evidence import progress  # noqa: PLC0415 - Prefect is imported only when running
+    from flows.pipeline import evidence_pipeline  # noqa: PLC0415
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        console=err,
+        transient=False,
+    ) as bar:
+        files = bar.add_task("starting Prefect (local ephemeral API)", total=None, detail="")
+
+        def show(event: progress.ProgressEvent) -> None:
+            if event.step == "files" and event.total is not None:
+                bar.update(files, description="files", total=event.total, detail=event.detail)
+            elif event.step == "files":
+                bar.update(files, advance=event.advance, detail=event.detail)
+            else:
+                bar.update(files, detail=f"{event.step}: {event.detail}")
+
+        unsubscribe = progress.subscribe(show)
+        try:
+            result = evidence_pipeline(
+                landing=str(landing), warehouse=str(warehouse), reports=str(reports),
+                rho=rho, method=method, test=test,
+            )
+        except EvidenceError as exc:
+            err.print(f"[red]failed:[/red] {exc}")
+            raise typer.Exit(1) from exc
+        finally:
+            unsubscribe()
+    quarantined = sum(o.rows_quarantined for o in result.record.outcomes)
+    out.print(f"Report: {result.files.html.resolve()}")
+    out.print(f"        {result.files.markdown.resolve()}")
+    out.print(f"Warehouse: {warehouse.resolve()}")
+    if quarantined:
+        out.print(f"{quarantined} rows quarantined: see the report or `scar-evidence query "
+                  "\"select * from quarantine\"`")
+    out.print("Summary:")
+    for line in result.summary_lines:
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or Excel files.")]) -> None:
+    """Check FILES against the contract without loading them; exit 1 if any row fails."""
+    from evidence.warehouse.load import check_file  # noqa: PLC0415
+
+    failed = 0
+    for path in files:
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} does not exist", param_hint="FILES")
+        validated, failures = check_file(path)
+        rows = validated.staged.rows_in if validated.staged else 0
+        bad = len({f.row_number for f in failures})
+        failed += bad if validated.staged else 1
+        layout = validated.staged.layout if validated.staged else "unreadable"
+        out.print(f"{path}: {layout}, {rows} rows, {bad} failing", highlight=False)
+        if validated.staged and validated.staged.unknown_columns:
+            out.print(f"{path}: columns not in the contract (ignored): "
+                      f"{', '.join(validated.staged.unknown_columns)}", highlight=False)
+        for failure in failures:
+            out.print("  " + failure.describe(), highlight=False, soft_wrap=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A read-only SQL statement.")],
+    warehouse: Annotated[Path, typer.Option(help="Published DuckDB file.")] = Path(
+        "data/warehouse.duckdb"
+    ),
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Run read-only SQL against the published warehouse."""
+    import duckdb  # noqa: PLC0415
+
+    from evidence.warehouse.connect import connect_read  # noqa: PLC0415
+
+    if output_format not in {"table", "csv", "json"}:
+        raise typer.BadParameter("use table, csv or json", param_hint="--format")
+    if not warehouse.exists():
+        err.print(f"no warehouse at {warehouse}: run `scar-evidence run` first")
+        raise typer.Exit(1)
+    try:
+        with connect_read(warehouse) as con:
+            result = con.execute(sql)
+            names = [d[0] for d in result.description] if result.description else []
+            rows = result.fetchall()
+    except duckdb.Error as exc:
+        err.print(f"query failed: {exc}")
+        raise typer.Exit(1) from exc
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(names)
+        writer.writerows(rows)
+    elif output_format == "json":
+        sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows], default=str, indent=1) + "\n")
+    else:
+        table = Table(*names)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        out.print(table)
+
+
+@app.command()
+def synthesize(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the files.")] = Path("data/raw"),
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 20261125,
+) -> None:
+    """Write the SYNTHETIC sample inputs (labelled synthetic in names and rows)."""
+    from evidence.synthesize import write_samples  # noqa: PLC0415
+
+    for path in write_samples(out_dir, seed):
+        out.print(f"wrote {path}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,57 @@
+"""Prefect tasks: each body is one call into ``evidence``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from evidence import pipeline
+from evidence.reporting.context import ReportContext
+from evidence.warehouse.load import FileOutcome, ValidatedFile
+
+
+@task(name="discover-files", cache_policy=NO_CACHE)
+def discover_files(settings: pipeline.RunSettings) -> list[str]:
+    return pipeline.discover(settings)
+
+
+@task(name="validate-file", cache_policy=NO_CACHE, task_run_name="validate {source_file}")
+def validate_file(build: Path, settings: pipeline.RunSettings, source_file: str) -> ValidatedFile:
+    return pipeline.validate_file(build, settings, source_file)
+
+
+@task(name="load-file", cache_policy=NO_CACHE, task_run_name="load {validated.source_file}")
+def load_file(build: Path, validated: ValidatedFile, run_id: str) -> FileOutcome:
+    return pipeline.load_file(build, validated, run_id)
+
+
+@task(name="aggregate-and-synthesize", cache_policy=NO_CACHE)
+def build_and_pool(build: Path, settings: pipeline.RunSettings) -> int:
+    return pipeline.build_and_pool(build, settings)
+
+
+@task(name="record-run", cache_policy=NO_CACHE)
+def record_run(build: Path, record: pipeline.RunRecord) -> None:
+    pipeline.record_run(build, record)
+
+
+@task(name="read-report-context", cache_policy=NO_CACHE)
+def read_report_context(record: pipeline.RunRecord) -> ReportContext:
+    return pipeline.read_report_context(record)
+
+
+@task(name="write-report", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def write_report(ctx: ReportContext, record: pipeline.RunRecord) -> pipeline.ReportFiles:
+    return pipeline.write_report_files(ctx, record)
+
+
+@task(name="post-artifact", cache_policy=NO_CACHE)
+def post_artifact(files: pipeline.ReportFiles) -> None:
+    create_markdown_artifact(
+        key="scar-evidence-report",
+        markdown=files.markdown.read_text(encoding="utf-8"),
+        description=f"scar-evidence report; HTML at {files.html}",
+    )

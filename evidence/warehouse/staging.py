@@ -277,33 +277,42 @@ def _schema_failures(
     cases: pd.DataFrame, data: pd.DataFrame, descriptions: dict[str, str]
 ) -> pd.DataFrame:
     records = []
+    row_checks: dict[tuple[int, str], tuple[str, str | None, str | None]] = {}
     for case in cases.itertuples(index=False):
         check = str(case.check)
         column = None if pd.isna(case.column) else str(case.column)
+        value = None if pd.isna(case.failure_case) else str(case.failure_case)
         if case.index is None or pd.isna(case.index):
             # A schema-level failure (e.g. a dtype): it concerns every row of the batch.
-            for row in data.index:
-                records.append((int(row), column, None, check, f"{column}: {check}"))
-            continue
-        if case.schema_context == "DataFrameSchema":
-            wanted = RULE_COLUMNS.get(check)
-            if wanted is not None and column != wanted:
-                continue  # a row check is reported once per column; keep its own column
-            message = _row_check_message(check)
+            records += [(int(row), column, None, check, f"{column}: {check}") for row in data.index]
+        elif case.schema_context == "DataFrameSchema":
+            # A row check is reported once per non-null column: keep the rule's own column.
+            rule, message = _row_check(check)
+            wanted = RULE_COLUMNS.get(rule, column)
+            key = (int(case.index), rule)
+            if key not in row_checks or column == wanted:
+                row_checks[key] = (message, wanted, value if column == wanted else None)
         else:
             note = descriptions.get(column or "", "")
             message = f"{column} breaks {check}" + (f" ({note})" if note else "")
-        value = None if pd.isna(case.failure_case) else str(case.failure_case)
-        records.append((int(case.index), column, value, check, message))
+            records.append((int(case.index), column, value, check, message))
+    records += [
+        (row, column, value, rule, message)
+        for (row, rule), (message, column, value) in row_checks.items()
+    ]
     return pd.DataFrame(records, columns=FAILURE_COLUMNS)
 
 
-_ROW_CHECK_MESSAGES: dict[str, str] = {}
+_ROW_CHECKS: dict[str, tuple[str, str]] = {}
 
 
-def _row_check_message(check: str) -> str:
-    if not _ROW_CHECK_MESSAGES:
+def _row_check(reported: str) -> tuple[str, str]:
+    """(rule name, message) of a dataframe check; Pandera reports its error text."""
+    if not _ROW_CHECKS:
         for model in LAYOUTS.values():
-            for checks in model.to_schema().checks:
-                _ROW_CHECK_MESSAGES[checks.name] = checks.error or checks.name
-    return _ROW_CHECK_MESSAGES.get(check, check)
+            for check in model.to_schema().checks:
+                pair = (check.name, check.error or check.name)
+                _ROW_CHECKS[check.name] = pair
+                if check.error:
+                    _ROW_CHECKS[check.error] = pair
+    return _ROW_CHECKS.get(reported, (reported, reported))

@@ -1,0 +1,31 @@
+"""Shared fixtures. Only tests/flows starts Prefect (one session-scoped harness)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "data" / "raw"
+
+os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """A private copy of the shipped landing folder."""
+    target = tmp_path / "landing"
+    shutil.copytree(SHIPPED, target)
+    return target
+
+
+@pytest.fixture
+def empty_landing(tmp_path: Path) -> Path:
+    target = tmp_path / "landing"
+    target.mkdir()
+    return target

@@ -122,10 +122,10 @@ def validate(files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or E
         bad = len({f.row_number for f in failures})
         failed += bad if validated.staged else 1
         layout = validated.staged.layout if validated.staged else "unreadable"
-        out.print(f"{path}: {layout}, {rows} rows, {bad} failing", highlight=False)
+        out.print(f"{path}: {layout}, {rows} rows, {bad} failing", highlight=False, soft_wrap=True)
         if validated.staged and validated.staged.unknown_columns:
             out.print(f"{path}: columns not in the contract (ignored): "
-                      f"{', '.join(validated.staged.unknown_columns)}", highlight=False)
+                      f"{', '.join(validated.staged.unknown_columns)}", highlight=False, soft_wrap=True)
         for failure in failures:
             out.print("  " + failure.describe(), highlight=False, soft_wrap=True)
     raise typer.Exit(1 if failed else 0)

@@ -1,0 +1,142 @@
+"""The SQL models and pooled views against hand computation and R metafor."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ingest, rows
+
+GOLDEN = Path(__file__).parents[1] / "golden" / "pipeline"
+#: Agreement with metafor: every field within 1e-6 relative (DEVELOPERS.md).
+RELATIVE_TOLERANCE = 1e-6
+
+HEADER = (
+    "study_id,subject_id,intervention,fitzpatrick_type,scar_type,baseline_grade,"
+    "followup_grade,sessions,followup_weeks,baseline_score,followup_score,erythema_days,pih\n"
+)
+
+
+@pytest.fixture
+def small_warehouse(empty_landing: Path, tmp_path: Path) -> Path:
+    """Two studies; H1 has two visits per subject (only the last one counts)."""
+    (empty_landing / "small.csv").write_text(
+        HEADER
+        + "H1,a,microneedling,IV,boxcar,3,3,3,4,30,28,2,false\n"  # early visit: ignored
+        + "H1,a,microneedling,IV,boxcar,3,2,3,12,30,20,2,false\n"
+        + "H1,b,microneedling,IV,boxcar,3,1,3,12,32,16,3,true\n"
+        + "H1,c,microneedling,II,boxcar,4,3,3,12,50,41,4,false\n"
+        + "H1,d,microneedling,II,boxcar,4,2,3,12,48,30,1,false\n"
+        + "H2,e,microneedling,IV,rolling,3,3,4,24,28,25,2,true\n"
+        + "H2,f,microneedling,IV,rolling,3,2,4,24,26,18,,\n"
+        + "H2,g,microneedling,IV,rolling,3,1,4,24,35,20,5,false\n",
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    ingest(empty_landing, warehouse)
+    return warehouse
+
+
+def test_arm_summaries_use_each_subjects_last_visit(small_warehouse: Path) -> None:
+    found = rows(
+        small_warehouse,
+        "select study_id, stratum_value, n, change_mean, change_sd, responders "
+        "from int_patient_arm_summaries where stratum_kind = 'severity' "
+        "and outcome_scale = 'gb_qualitative' order by 1, 2",
+    )
+    # H1 grade 3: a 3->2, b 3->1: improvements 1, 2; H1 grade 4: c 1, d 2; H2 grade 3: 0, 1, 2
+    assert [(r[0], r[1], r[2], r[5]) for r in found] == [
+        ("H1", "3", 2, 2), ("H1", "4", 2, 2), ("H2", "3", 3, 2),
+    ]
+    assert found[0][3] == pytest.approx(1.5)
+    assert found[0][4] == pytest.approx(math.sqrt(0.5))
+    assert found[2][3] == pytest.approx(1.0)
+    assert found[2][4] == pytest.approx(1.0)
+
+
+def test_severity_view_equals_hand_computed_pooling(small_warehouse: Path) -> None:
+    from evidence.synthesis.pooling import rma  # noqa: PLC0415
+
+    ((k, n, mean, lb, ub, tau2),) = rows(
+        small_warehouse,
+        "select k_studies, n_patients, mean_change, ci_lb, ci_ub, tau2 from improvement_by_severity "
+        "where baseline_grade = 3 and outcome_scale = 'gb_qualitative'",
+    )
+    # H1: yi = 1.5, vi = 0.5 / 2; H2: yi = 1.0, vi = 1.0 / 3
+    expected = rma([1.5, 1.0], [0.25, 1 / 3], method="REML")
+    assert (k, n) == (2, 5)
+    assert mean == pytest.approx(expected.beta, rel=1e-12)
+    assert (lb, ub) == (pytest.approx(expected.ci_lb), pytest.approx(expected.ci_ub))
+    assert tau2 == pytest.approx(expected.tau2, abs=1e-12)
+    # the fixed-effect weights 4 and 3 give (4 * 1.5 + 3 * 1.0) / 7 when tau2 = 0
+    if expected.tau2 == 0:
+        assert mean == pytest.approx(9 / 7)
+
+
+def test_single_study_stratum_is_reported_but_not_pooled(small_warehouse: Path) -> None:
+    ((k, mean, tau2, pi_lb, method),) = rows(
+        small_warehouse,
+        "select k_studies, mean_change, tau2, pi_lb, method from improvement_by_severity "
+        "where baseline_grade = 4 and outcome_scale = 'gb_qualitative'",
+    )
+    assert (k, mean, tau2, pi_lb) == (1, pytest.approx(1.5), None, None)
+    assert method == "single study (not pooled)"
+
+
+def test_safety_view_counts_pih_by_skin_type(small_warehouse: Path) -> None:
+    found = rows(
+        small_warehouse,
+        "select fitzpatrick_type, n_sides, pih_events, pih_n, pih_rate, erythema_days_mean "
+        "from safety_by_skin_type where intervention = 'all_active' order by 1",
+    )
+    assert found == [
+        ("II", 2, 0, 2, 0.0, pytest.approx(2.5)),
+        ("IV", 5, 2, 4, 0.5, pytest.approx(3.0)),
+    ]
+
+
+def test_published_rows_use_rho_for_missing_change_sd(empty_landing: Path, tmp_path: Path) -> None:
+    (empty_landing / "paper.csv").write_text(
+        "study_id,intervention,stratum_kind,stratum_value,outcome_scale,followup_weeks,n,"
+        "baseline_mean,baseline_sd,followup_mean,followup_sd,data_origin,citation,source_url\n"
+        "P1,microneedling,all,all,gb_quantitative,12,25,30,3,20,4,synthetic,Test fixture,synthetic://t\n",
+        encoding="utf-8",
+    )
+    for rho, expected_sd in ((0.5, math.sqrt(9 + 16 - 12)), (0.8, math.sqrt(9 + 16 - 19.2))):
+        warehouse = tmp_path / f"w{rho}.duckdb"
+        ingest(empty_landing, warehouse, rho=rho)
+        ((yi, vi, imputed),) = rows(
+            warehouse, "select yi, vi, is_change_sd_imputed from int_arm_effects"
+        )
+        assert yi == pytest.approx(10.0)
+        assert vi == pytest.approx(expected_sd**2 / 25)
+        assert imputed is True
+
+
+def test_pooled_views_match_r_metafor_two_stage_golden(empty_landing: Path, tmp_path: Path) -> None:
+    shutil.copy(GOLDEN / "synthetic_pipeline_fixture.csv", empty_landing)
+    warehouse = tmp_path / "w.duckdb"
+    ingest(empty_landing, warehouse)
+    golden = json.loads((GOLDEN / "expected.json").read_text())
+    assert len(golden["cases"]) >= 6
+    stratum_column = {"improvement_by_severity": "baseline_grade::varchar",
+                      "improvement_by_skin_type": "fitzpatrick_type"}
+    fields = ("k_studies", "n_patients", "mean_change", "se", "ci_lb", "ci_ub", "tau2",
+              "i2", "pi_lb", "pi_ub")
+    for case in golden["cases"]:
+        found = rows(
+            warehouse,
+            f"select {', '.join(fields)} from {case['view']} "
+            f"where {stratum_column[case['view']]} = $s and outcome_scale = $scale",
+            {"s": case["stratum"], "scale": case["outcome_scale"]},
+        )
+        assert len(found) == 1, case
+        for field, value in zip(fields, found[0], strict=True):
+            want = case[field]
+            assert value == pytest.approx(want, rel=RELATIVE_TOLERANCE, abs=1e-12), (
+                case["view"], case["stratum"], case["outcome_scale"], field,
+            )

@@ -50,9 +50,12 @@ def run(
     ),
     reports: Annotated[Path, typer.Option(help="Folder for reports.")] = Path("reports"),
     rho: Annotated[
-        float, typer.Option(min=-1.0, max=1.0, help="Pre/post correlation where change SDs are missing.")
+        float,
+        typer.Option(min=-1.0, max=1.0, help="Pre/post correlation where change SDs are missing."),
     ] = 0.5,
-    method: Annotated[str, typer.Option(help="tau² estimator: REML, DL, PM, ML, HE, SJ, EE.")] = "REML",
+    method: Annotated[
+        str, typer.Option(help="tau² estimator: REML, DL, PM, ML, HE, SJ, EE.")
+    ] = "REML",
     test: Annotated[str, typer.Option(help="z, or knha for Hartung-Knapp.")] = "z",
 ) -> None:
     """Run the pipeline flow on LANDING and write the report."""
@@ -88,8 +91,12 @@ def run(
         unsubscribe = progress.subscribe(show)
         try:
             result = evidence_pipeline(
-                landing=str(landing), warehouse=str(warehouse), reports=str(reports),
-                rho=rho, method=method, test=test,
+                landing=str(landing),
+                warehouse=str(warehouse),
+                reports=str(reports),
+                rho=rho,
+                method=method,
+                test=test,
             )
         except EvidenceError as exc:
             err.print(f"[red]failed:[/red] {exc}")
@@ -101,15 +108,19 @@ def run(
     out.print(f"        {result.files.markdown.resolve()}")
     out.print(f"Warehouse: {warehouse.resolve()}")
     if quarantined:
-        out.print(f"{quarantined} rows quarantined: see the report or `scar-evidence query "
-                  "\"select * from quarantine\"`")
+        out.print(
+            f"{quarantined} rows quarantined: see the report or `scar-evidence query "
+            '"select * from quarantine"`'
+        )
     out.print("Summary:")
     for line in result.summary_lines:
         out.print(f"  {line}", highlight=False, soft_wrap=True)
 
 
 @app.command()
-def validate(files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or Excel files.")]) -> None:
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or Excel files.")],
+) -> None:
     """Check FILES against the contract without loading them; exit 1 if any row fails."""
     from evidence.warehouse.load import check_file  # noqa: PLC0415
 
@@ -124,8 +135,12 @@ def validate(files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or E
         layout = validated.staged.layout if validated.staged else "unreadable"
         out.print(f"{path}: {layout}, {rows} rows, {bad} failing", highlight=False, soft_wrap=True)
         if validated.staged and validated.staged.unknown_columns:
-            out.print(f"{path}: columns not in the contract (ignored): "
-                      f"{', '.join(validated.staged.unknown_columns)}", highlight=False, soft_wrap=True)
+            out.print(
+                f"{path}: columns not in the contract (ignored): "
+                f"{', '.join(validated.staged.unknown_columns)}",
+                highlight=False,
+                soft_wrap=True,
+            )
         for failure in failures:
             out.print("  " + failure.describe(), highlight=False, soft_wrap=True)
     raise typer.Exit(1 if failed else 0)
@@ -162,7 +177,10 @@ def query(
         writer.writerow(names)
         writer.writerows(rows)
     elif output_format == "json":
-        sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows], default=str, indent=1) + "\n")
+        sys.stdout.write(
+            json.dumps([dict(zip(names, r, strict=True)) for r in rows], default=str, indent=1)
+            + "\n"
+        )
     else:
         table = Table(*names)
         for row in rows:
@@ -172,7 +190,9 @@ def query(
 
 @app.command()
 def synthesize(
-    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the files.")] = Path("data/raw"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the files.")] = Path(
+        "data/raw"
+    ),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20261125,
 ) -> None:
     """Write the SYNTHETIC sample inputs (labelled synthetic in names and rows)."""

@@ -24,7 +24,16 @@ from evidence.warehouse.build import build_models
 from evidence.warehouse.pool import PoolingSettings, write_pooled
 from evidence.warehouse.tables import ensure_tables
 
-PACKAGES = ("scar-evidence", "prefect", "pandera", "duckdb", "pandas", "numpy", "scipy", "matplotlib")
+PACKAGES = (
+    "scar-evidence",
+    "prefect",
+    "pandera",
+    "duckdb",
+    "pandas",
+    "numpy",
+    "scipy",
+    "matplotlib",
+)
 
 
 @dataclass(frozen=True)
@@ -157,7 +166,11 @@ def read_report_context(record: RunRecord) -> ReportContext:
     progress.emit("report", "reading the published warehouse")
     s = record.settings
     return from_warehouse.read_report_context(
-        Path(s.warehouse), record.run_id, method=s.method, test=s.test, rho=s.rho,
+        Path(s.warehouse),
+        record.run_id,
+        method=s.method,
+        test=s.test,
+        rho=s.rho,
         versions=record.versions,
     )
 

@@ -51,19 +51,38 @@ class SyntheticStudy:
 
 
 PATIENT_STUDIES = (
-    SyntheticStudy("SYN-A", ("microneedling", "microneedling_prp"), True, 120, ("III", "V"), (4, 12, 24), 4, 1.5),
-    SyntheticStudy("SYN-B", ("microneedling", "control"), False, 200, ("II", "IV"), (12, 24), 3, 1.5),
-    SyntheticStudy("SYN-C", ("microneedling",), False, 150, ("IV", "VI"), (8, 16, 24), 5, 2.0, False),
-    SyntheticStudy("SYN-D", ("fractional_rf_microneedling", "laser"), False, 160, ("I", "IV"), (12, 24), 3, 2.5),
+    SyntheticStudy(
+        "SYN-A",
+        ("microneedling", "microneedling_prp"),
+        True,
+        120,
+        ("III", "V"),
+        (4, 12, 24),
+        4,
+        1.5,
+    ),
+    SyntheticStudy(
+        "SYN-B", ("microneedling", "control"), False, 200, ("II", "IV"), (12, 24), 3, 1.5
+    ),
+    SyntheticStudy(
+        "SYN-C", ("microneedling",), False, 150, ("IV", "VI"), (8, 16, 24), 5, 2.0, False
+    ),
+    SyntheticStudy(
+        "SYN-D", ("fractional_rf_microneedling", "laser"), False, 160, ("I", "IV"), (12, 24), 3, 2.5
+    ),
     SyntheticStudy("SYN-E", ("microneedling_tca",), False, 120, ("III", "VI"), (12, 24), 4, 1.0),
     SyntheticStudy("SYN-F", ("microneedling", "control"), True, 90, ("I", "III"), (12, 24), 3, 1.5),
 )
 
 STUDY_LEVEL_STUDIES = (
     SyntheticStudy("SYN-P1", ("microneedling",), False, 60, ("III", "V"), (12,), 4, 1.5),
-    SyntheticStudy("SYN-P2", ("microneedling", "microneedling_prp"), True, 40, ("IV", "VI"), (12,), 4, 1.5),
+    SyntheticStudy(
+        "SYN-P2", ("microneedling", "microneedling_prp"), True, 40, ("IV", "VI"), (12,), 4, 1.5
+    ),
     SyntheticStudy("SYN-P3", ("microneedling",), False, 80, ("II", "IV"), (16,), 5, 2.0),
-    SyntheticStudy("SYN-P4", ("fractional_rf_microneedling",), False, 50, ("III", "V"), (12,), 3, 2.0),
+    SyntheticStudy(
+        "SYN-P4", ("fractional_rf_microneedling",), False, 50, ("III", "V"), (12,), 3, 2.0
+    ),
 )
 
 
@@ -75,7 +94,9 @@ def simulate_patients(study: SyntheticStudy, rng: np.random.Generator) -> pd.Dat
     for number in range(1, study.subjects + 1):
         subject = f"{study.study_id[-1]}{number:04d}"
         fitz = FITZ[int(rng.integers(lo, hi + 1))]
-        scar_type = str(rng.choice(["icepick", "boxcar", "rolling", "mixed"], p=[0.2, 0.3, 0.2, 0.3]))
+        scar_type = str(
+            rng.choice(["icepick", "boxcar", "rolling", "mixed"], p=[0.2, 0.3, 0.2, 0.3])
+        )
         baseline_grade = int(rng.choice([2, 3, 4], p=[0.3, 0.45, 0.25]))
         low, high = {2: (6, 18), 3: (14, 36), 4: (28, 56)}[baseline_grade]
         baseline_score = int(rng.integers(low, high + 1))
@@ -84,12 +105,22 @@ def simulate_patients(study: SyntheticStudy, rng: np.random.Generator) -> pd.Dat
         else:
             sides = [("whole", study.arms[(number - 1) % len(study.arms)])]
         for side, arm in sides:
-            rows += _visits(study, rng, subject, side, str(arm), fitz, scar_type,
-                            baseline_grade, baseline_score, study_shift)
+            rows += _visits(
+                study,
+                rng,
+                subject,
+                side,
+                str(arm),
+                fitz,
+                scar_type,
+                baseline_grade,
+                baseline_score,
+                study_shift,
+            )
     return pd.DataFrame(rows)
 
 
-def _visits(study, rng, subject, side, arm, fitz, scar_type, grade, score, shift):  # noqa: ANN001, PLR0913
+def _visits(study, rng, subject, side, arm, fitz, scar_type, grade, score, shift):
     grade_gain, score_gain = EFFECTS[arm]
     darker = {"IV": 0.05, "V": 0.15, "VI": 0.2}.get(fitz, 0.0)
     active = arm != "control"
@@ -107,24 +138,28 @@ def _visits(study, rng, subject, side, arm, fitz, scar_type, grade, score, shift
         gain = round(latent * frac + subject_noise + rng.normal(0.0, 0.25))
         followup_grade = int(np.clip(grade - gain, 1, 4))
         followup_score = int(np.clip(round(score * (1 - pct * frac + rng.normal(0, 0.06))), 0, 84))
-        out.append({
-            "study_id": study.study_id,
-            "subject_id": subject,
-            "intervention": arm,
-            "side": side,
-            "fitzpatrick_type": fitz,
-            "scar_type": scar_type,
-            "baseline_grade": grade,
-            "followup_grade": followup_grade,
-            "baseline_score": score if study.reports_scores else None,
-            "followup_score": followup_score if study.reports_scores else None,
-            "sessions": study.sessions,
-            "needle_depth_mm": study.needle_depth_mm if arm.startswith(("micro", "fractional")) else None,
-            "followup_weeks": float(weeks),
-            "erythema_days": erythema,
-            "pih": pih,
-            "data_origin": "synthetic",
-        })
+        out.append(
+            {
+                "study_id": study.study_id,
+                "subject_id": subject,
+                "intervention": arm,
+                "side": side,
+                "fitzpatrick_type": fitz,
+                "scar_type": scar_type,
+                "baseline_grade": grade,
+                "followup_grade": followup_grade,
+                "baseline_score": score if study.reports_scores else None,
+                "followup_score": followup_score if study.reports_scores else None,
+                "sessions": study.sessions,
+                "needle_depth_mm": study.needle_depth_mm
+                if arm.startswith(("micro", "fractional"))
+                else None,
+                "followup_weeks": float(weeks),
+                "erythema_days": erythema,
+                "pih": pih,
+                "data_origin": "synthetic",
+            }
+        )
     return out
 
 
@@ -151,23 +186,28 @@ def summarise_study(patients: pd.DataFrame, drop_change_sd: bool) -> pd.DataFram
                     ("gb_quantitative", "baseline_score", "followup_score"),
                 ):
                     change = g[before] - g[after]
-                    rows.append({
-                        "study_id": g["study_id"].iloc[0],
-                        "intervention": arm,
-                        "stratum_kind": kind,
-                        "stratum_value": str(value),
-                        "outcome_scale": scale,
-                        "followup_weeks": float(g["followup_weeks"].iloc[0]),
-                        "n": len(g),
-                        "baseline_mean": round(g[before].mean(), 2),
-                        "baseline_sd": round(g[before].std(), 2),
-                        "followup_mean": round(g[after].mean(), 2),
-                        "followup_sd": round(g[after].std(), 2),
-                        "change_mean": None if drop_change_sd else round(change.mean(), 2),
-                        "change_sd": None if drop_change_sd else round(change.std(), 2),
-                        "responders": int(((g["baseline_grade"] - g["followup_grade"]) >= 1).sum())
-                        if scale == "gb_qualitative" else None,
-                    })
+                    rows.append(
+                        {
+                            "study_id": g["study_id"].iloc[0],
+                            "intervention": arm,
+                            "stratum_kind": kind,
+                            "stratum_value": str(value),
+                            "outcome_scale": scale,
+                            "followup_weeks": float(g["followup_weeks"].iloc[0]),
+                            "n": len(g),
+                            "baseline_mean": round(g[before].mean(), 2),
+                            "baseline_sd": round(g[before].std(), 2),
+                            "followup_mean": round(g[after].mean(), 2),
+                            "followup_sd": round(g[after].std(), 2),
+                            "change_mean": None if drop_change_sd else round(change.mean(), 2),
+                            "change_sd": None if drop_change_sd else round(change.std(), 2),
+                            "responders": int(
+                                ((g["baseline_grade"] - g["followup_grade"]) >= 1).sum()
+                            )
+                            if scale == "gb_qualitative"
+                            else None,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 

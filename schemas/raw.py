@@ -250,7 +250,10 @@ class StudyArms(pa.DataFrameModel):
 
     @pa.dataframe_check(
         name="stratum_value_matches_kind",
-        error="stratum_value does not fit stratum_kind (all -> 'all'; severity -> grade 1-4; skin_type -> I-VI or a range like IV-VI)",
+        error=(
+            "stratum_value does not fit stratum_kind (all -> 'all'; severity -> grade 1-4; "
+            "skin_type -> I-VI or a range like IV-VI)"
+        ),
     )
     @classmethod
     def _stratum_matches_kind(cls, df: pd.DataFrame) -> pd.Series:
@@ -290,7 +293,10 @@ class StudyArms(pa.DataFrameModel):
 
     @pa.dataframe_check(
         name="has_analysable_summary",
-        error="row gives no usable summary: need change_mean and change_sd, or baseline and follow-up means and SDs, or responders",
+        error=(
+            "row gives no usable summary: need change_mean and change_sd, or baseline and "
+            "follow-up means and SDs, or responders"
+        ),
     )
     @classmethod
     def _has_summary(cls, df: pd.DataFrame) -> pd.Series:

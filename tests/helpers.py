@@ -10,7 +10,9 @@ from evidence import pipeline
 from evidence.warehouse.load import FileOutcome
 
 
-def ingest(landing: Path, warehouse: Path, *, rho: float = 0.5, run_id: str = "test-run") -> list[FileOutcome]:
+def ingest(
+    landing: Path, warehouse: Path, *, rho: float = 0.5, run_id: str = "test-run"
+) -> list[FileOutcome]:
     settings = pipeline.RunSettings(landing=str(landing), warehouse=str(warehouse), rho=rho)
     with pipeline.writer_session(settings) as build:
         outcomes = [

@@ -16,7 +16,9 @@ SHIPPED = Path(__file__).parents[1] / "data" / "raw"
 
 
 def test_validate_passes_clean_file_with_exit_0() -> None:
-    result = runner.invoke(app, ["validate", str(SHIPPED / "study_level" / "synthetic_study_summaries.csv")])
+    result = runner.invoke(
+        app, ["validate", str(SHIPPED / "study_level" / "synthetic_study_summaries.csv")]
+    )
     assert result.exit_code == 0, result.output
     assert "70 rows, 0 failing" in result.output
 
@@ -54,7 +56,9 @@ def test_query_reads_published_warehouse_as_json_and_csv(landing: Path, tmp_path
 def test_query_refuses_to_write(landing: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
     ingest(landing, warehouse)
-    result = runner.invoke(app, ["query", "delete from patient_outcomes", "--warehouse", str(warehouse)])
+    result = runner.invoke(
+        app, ["query", "delete from patient_outcomes", "--warehouse", str(warehouse)]
+    )
     assert result.exit_code == 1
     assert "read-only" in result.output
 

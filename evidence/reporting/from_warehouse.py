@@ -30,11 +30,16 @@ SCALE_NAMES = {
 }
 
 
-def _records(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def _records(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     rel = con.execute(sql, params or {})
     names = [d[0] for d in rel.description]
     return [
-        {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in zip(names, row, strict=True)}
+        {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in zip(names, row, strict=True)
+        }
         for row in rel.fetchall()
     ]
 
@@ -45,10 +50,15 @@ def read_report_context(
     with connect_read(warehouse) as con:
         sources = tuple(
             SourceFile(
-                source_file=r["source_file"], sha256=r["sha256"], kind=r["layout"] or "unknown",
-                origin=r["data_origin"] or "unknown", rows_in=r["rows_in"],
-                rows_loaded=r["rows_loaded"], rows_quarantined=r["rows_quarantined"],
-                status=r["status"], loaded_at=r["loaded_at"].astimezone(UTC).isoformat(timespec="seconds"),
+                source_file=r["source_file"],
+                sha256=r["sha256"],
+                kind=r["layout"] or "unknown",
+                origin=r["data_origin"] or "unknown",
+                rows_in=r["rows_in"],
+                rows_loaded=r["rows_loaded"],
+                rows_quarantined=r["rows_quarantined"],
+                status=r["status"],
+                loaded_at=r["loaded_at"].astimezone(UTC).isoformat(timespec="seconds"),
                 message=r["message"] or "",
             )
             for r in _records(con, "select * from ingest_log order by source_file, loaded_at")
@@ -75,19 +85,35 @@ def read_report_context(
                 continue
             by_group.setdefault(tuple(s[k] for k in GROUP), []).append(
                 StudyEffect(
-                    study_id=s["study_id"], label=label, origin=s["data_origin"] or "unknown",
-                    n=int(s["n"]), yi=s["yi"], vi=s["vi"], ci_lb=s["ci_lb"], ci_ub=s["ci_ub"],
+                    study_id=s["study_id"],
+                    label=label,
+                    origin=s["data_origin"] or "unknown",
+                    n=int(s["n"]),
+                    yi=s["yi"],
+                    vi=s["vi"],
+                    ci_lb=s["ci_lb"],
+                    ci_ub=s["ci_ub"],
                     weight_pct=s["weight_pct"],
                 )
             )
         strata = [
             PooledStratum(
-                stratum_kind=p["stratum_kind"], stratum_value=p["stratum_value"],
-                intervention=p["intervention"], outcome_scale=p["outcome_scale"],
-                k_studies=int(p["k_studies"]), n_patients=int(p["n_patients"]),
-                mean_change=p["mean_change"], se=p["se"], ci_lb=p["ci_lb"], ci_ub=p["ci_ub"],
-                tau2=p["tau2"], i2=p["i2"], pi_lb=p["pi_lb"], pi_ub=p["pi_ub"],
-                responder_rate=p["responder_rate"], method=p["method"],
+                stratum_kind=p["stratum_kind"],
+                stratum_value=p["stratum_value"],
+                intervention=p["intervention"],
+                outcome_scale=p["outcome_scale"],
+                k_studies=int(p["k_studies"]),
+                n_patients=int(p["n_patients"]),
+                mean_change=p["mean_change"],
+                se=p["se"],
+                ci_lb=p["ci_lb"],
+                ci_ub=p["ci_ub"],
+                tau2=p["tau2"],
+                i2=p["i2"],
+                pi_lb=p["pi_lb"],
+                pi_ub=p["pi_ub"],
+                responder_rate=p["responder_rate"],
+                method=p["method"],
                 studies=tuple(by_group.get(tuple(p[k] for k in GROUP), ())),
             )
             for p in pooled
@@ -95,13 +121,20 @@ def read_report_context(
         ]
         safety = tuple(
             SafetyRow(
-                fitzpatrick_type=r["fitzpatrick_type"], n_patients=int(r["n_sides"]),
-                erythema_days_mean=r["erythema_days_mean"], erythema_days_sd=r["erythema_days_sd"],
-                pih_events=int(r["pih_events"]), pih_n=int(r["pih_n"]), pih_rate=r["pih_rate"],
-                pih_ci_lb=r["pih_ci_lb"], pih_ci_ub=r["pih_ci_ub"],
+                fitzpatrick_type=r["fitzpatrick_type"],
+                n_patients=int(r["n_sides"]),
+                erythema_days_mean=r["erythema_days_mean"],
+                erythema_days_sd=r["erythema_days_sd"],
+                pih_events=int(r["pih_events"]),
+                pih_n=int(r["pih_n"]),
+                pih_rate=r["pih_rate"],
+                pih_ci_lb=r["pih_ci_lb"],
+                pih_ci_ub=r["pih_ci_ub"],
             )
             for r in sorted(
-                _records(con, "select * from safety_by_skin_type where intervention = 'all_active'"),
+                _records(
+                    con, "select * from safety_by_skin_type where intervention = 'all_active'"
+                ),
                 key=lambda r: FITZ_ORDER.get(r["fitzpatrick_type"], 9),
             )
         )
@@ -126,12 +159,17 @@ def read_report_context(
         run_id=run_id,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         warehouse_path=str(warehouse),
-        method=method, test=test, rho=rho, versions=versions,
-        sources=sources, quarantine=quarantine,
+        method=method,
+        test=test,
+        rho=rho,
+        versions=versions,
+        sources=sources,
+        quarantine=quarantine,
         overall=tuple(_sorted(s for s in strata if s.stratum_kind == "all")),
         by_severity=tuple(_sorted(s for s in strata if s.stratum_kind == "severity")),
         by_skin_type=tuple(_sorted(s for s in strata if s.stratum_kind == "skin_type")),
-        safety=safety, citations=citations,
+        safety=safety,
+        citations=citations,
     )
     return _with_summary(ctx)
 
@@ -139,7 +177,13 @@ def read_report_context(
 def _sorted(strata: Any) -> list[PooledStratum]:
     def key(s: PooledStratum) -> tuple[object, ...]:
         order = SEVERITY_ORDER.get(s.stratum_value) or FITZ_ORDER.get(s.stratum_value, 0)
-        return (s.outcome_scale, s.intervention != "microneedling", s.intervention, order, s.stratum_value)
+        return (
+            s.outcome_scale,
+            s.intervention != "microneedling",
+            s.intervention,
+            order,
+            s.stratum_value,
+        )
 
     return sorted(strata, key=key)
 
@@ -150,8 +194,10 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 def _find(strata: tuple[PooledStratum, ...], value: str | None = None) -> list[PooledStratum]:
     return [
-        s for s in strata
-        if s.intervention == "microneedling" and s.outcome_scale == "gb_qualitative"
+        s
+        for s in strata
+        if s.intervention == "microneedling"
+        and s.outcome_scale == "gb_qualitative"
         and (value is None or s.stratum_value == value)
     ]
 
@@ -163,7 +209,8 @@ def summary_lines(ctx: ReportContext) -> tuple[str, ...]:
     rows_q = sum(s.rows_quarantined for s in current)
     synthetic = any(s.origin in {"synthetic", "mixed"} for s in current)
     lines = [
-        f"Warehouse: {len(current)} source files, {rows_loaded} rows loaded, {rows_q} rows quarantined"
+        f"Warehouse: {len(current)} source files, {rows_loaded} rows loaded, "
+        f"{rows_q} rows quarantined"
         + (" — contains SYNTHETIC data, not evidence." if synthetic else "."),
     ]
     overall = _find(ctx.overall)
@@ -179,20 +226,31 @@ def summary_lines(ctx: ReportContext) -> tuple[str, ...]:
     severity = _find(ctx.by_severity)
     lines.append(
         "By baseline grade: "
-        + ("; ".join(f"grade {s.stratum_value} {_fmt(s.mean_change)} (k={s.k_studies})" for s in severity)
-           if severity else "no stratified data")
+        + (
+            "; ".join(
+                f"grade {s.stratum_value} {_fmt(s.mean_change)} (k={s.k_studies})" for s in severity
+            )
+            if severity
+            else "no stratified data"
+        )
         + "."
     )
     skin = _find(ctx.by_skin_type)
     lines.append(
         "By skin type: "
-        + ("; ".join(f"{s.stratum_value} {_fmt(s.mean_change)}" for s in skin) if skin else "no stratified data")
+        + (
+            "; ".join(f"{s.stratum_value} {_fmt(s.mean_change)}" for s in skin)
+            if skin
+            else "no stratified data"
+        )
         + "."
     )
+
     def rate(types: set[str]) -> str:
         rows = [r for r in ctx.safety if r.fitzpatrick_type in types]
         events, n = sum(r.pih_events for r in rows), sum(r.pih_n for r in rows)
         return f"{100 * events / n:.1f}% ({events}/{n})" if n else "—"
+
     lines.append(
         f"PIH after active treatment: types I–III {rate({'I', 'II', 'III'})}, "
         f"types IV–VI {rate({'IV', 'V', 'VI'})}."

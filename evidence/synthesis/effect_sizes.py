@@ -59,7 +59,7 @@ def change_sd(sd1i: ArrayLike, sd2i: ArrayLike, ri: ArrayLike) -> FloatArray:
     return np.sqrt(np.maximum(var, 0.0))
 
 
-def mean_change(  # noqa: PLR0917 -- escalc's positional order m1i, sd1i, m2i, sd2i, ni, ri
+def mean_change(
     m1i: ArrayLike,
     sd1i: ArrayLike,
     m2i: ArrayLike,

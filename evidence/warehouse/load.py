@@ -230,7 +230,8 @@ def _move_rows(
         con.execute(f"delete from {table} where source_file = $source", {"source": v.source_file})
     columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
     con.execute(
-        f"insert into {target} ({', '.join(columns)}, source_file, source_sha256, source_row, run_id) "
+        f"insert into {target} ({', '.join(columns)}, "
+        "source_file, source_sha256, source_row, run_id) "
         f"select {', '.join(columns)}, $source, $sha, source_row, $run from {valid} "
         f"where source_row not in (select row_number from {failed}) order by source_row",
         params,

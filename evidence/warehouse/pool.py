@@ -28,16 +28,29 @@ class PoolingSettings:
     level: float = 95.0
 
 
-def pool_arm_effects(arms: pd.DataFrame, settings: PoolingSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def pool_arm_effects(
+    arms: pd.DataFrame, settings: PoolingSettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pooled rows, study rows) for every group of ``arms`` (columns of int_arm_effects)."""
     pooled_rows: list[dict[str, object]] = []
     study_rows: list[pd.DataFrame] = []
     crit = float(norm.ppf(0.5 + settings.level / 200.0))
-    for key, group in arms.groupby(GROUP, sort=True, dropna=False):
-        group = group.sort_values("study_id")
+    for key, unsorted in arms.groupby(GROUP, sort=True, dropna=False):
+        group = unsorted.sort_values("study_id")
         usable = group[group["exclusion_reason"].isna()]
-        studies = group[["study_id", "evidence_source", "data_origin", "n", "yi", "vi",
-                         "exclusion_reason", "citation", "source_url"]].copy()
+        studies = group[
+            [
+                "study_id",
+                "evidence_source",
+                "data_origin",
+                "n",
+                "yi",
+                "vi",
+                "exclusion_reason",
+                "citation",
+                "source_url",
+            ]
+        ].copy()
         for column, value in zip(GROUP, key, strict=True):
             studies[column] = value
         se = studies["vi"].pow(0.5)
@@ -52,7 +65,8 @@ def pool_arm_effects(arms: pd.DataFrame, settings: PoolingSettings) -> tuple[pd.
             n_patients=int(usable["n_patients"].sum()),
             responder_rate=(
                 float(with_responders["responders"].sum() / with_responders["n"].sum())
-                if len(with_responders) else None
+                if len(with_responders)
+                else None
             ),
             data_origins=",".join(sorted(set(usable["data_origin"].dropna()))),
         )
@@ -80,11 +94,7 @@ def _fit(usable: pd.DataFrame, settings: PoolingSettings) -> tuple[dict[str, obj
         method = "DL"
         res = rma(yi, vi, method=method, test=settings.test, level=settings.level)
     single = res.k == 1
-    label = (
-        "single study (not pooled)"
-        if single
-        else f"{method}, {TEST_LABELS[res.test]}{note}"
-    )
+    label = "single study (not pooled)" if single else f"{method}, {TEST_LABELS[res.test]}{note}"
     fit = {
         "mean_change": res.beta,
         "se": res.se,
@@ -104,8 +114,17 @@ def _fit(usable: pd.DataFrame, settings: PoolingSettings) -> tuple[dict[str, obj
 
 def _empty_fit(reason: str) -> dict[str, object]:
     return {
-        "mean_change": None, "se": None, "ci_lb": None, "ci_ub": None, "pval": None,
-        "tau2": None, "i2": None, "qe": None, "qe_p": None, "pi_lb": None, "pi_ub": None,
+        "mean_change": None,
+        "se": None,
+        "ci_lb": None,
+        "ci_ub": None,
+        "pval": None,
+        "tau2": None,
+        "i2": None,
+        "qe": None,
+        "qe_p": None,
+        "pi_lb": None,
+        "pi_ub": None,
         "method": f"not pooled: {reason}",
     }
 

@@ -188,7 +188,8 @@ def typed_select(staged: StagedFile) -> str:
             number = f"try_cast({text} as double)"
             expr = f"case when {number} = round({number}) then {number}::bigint end"
         elif sql_type == "double":
-            expr = f"case when isfinite(try_cast({text} as double)) then try_cast({text} as double) end"
+            number = f"try_cast({text} as double)"
+            expr = f"case when isfinite({number}) then {number} end"
         elif sql_type == "boolean":
             expr = (
                 f"case when lower({text}) in ({_TRUE}) then true "

@@ -18,14 +18,14 @@ def test_flow_loads_shipped_data_publishes_warehouse_and_writes_report(
 ) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     reports = tmp_path / "reports"
-    result = evidence_pipeline(
-        landing=str(landing), warehouse=str(warehouse), reports=str(reports)
-    )
+    result = evidence_pipeline(landing=str(landing), warehouse=str(warehouse), reports=str(reports))
     assert warehouse.exists()
     assert not (tmp_path / "warehouse.build.duckdb").exists()
-    assert result.files.html.is_file() and result.files.html.parent.parent == reports
+    assert result.files.html.is_file()
+    assert result.files.html.parent.parent == reports
     html = result.files.html.read_text(encoding="utf-8")
-    assert "SYNTHETIC" in html and "<svg" in html
+    assert "SYNTHETIC" in html
+    assert "<svg" in html
     assert len(result.summary_lines) == 5
     for source, rows_in, loaded, quarantined in rows(
         warehouse, "select source_file, rows_in, rows_loaded, rows_quarantined from ingest_log"
@@ -42,8 +42,10 @@ def test_flow_rerun_on_same_files_adds_nothing_and_posts_artifact(
     landing: Path, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    counts = "select (select count(*) from patient_outcomes), (select count(*) from study_arms), " \
+    counts = (
+        "select (select count(*) from patient_outcomes), (select count(*) from study_arms), "
         "(select count(*) from quarantine), (select count(*) from ingest_log)"
+    )
     evidence_pipeline(landing=str(landing), warehouse=str(warehouse), reports=str(tmp_path / "r"))
     first = rows(warehouse, counts)
     second = evidence_pipeline(

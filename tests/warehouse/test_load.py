@@ -32,7 +32,9 @@ def test_shipped_data_loads_with_every_row_accounted_for(landing: Path, tmp_path
         assert rows_in == loaded + quarantined, source
     loaded_rows = rows(warehouse, "select count(*) from patient_outcomes")[0][0]
     study_rows = rows(warehouse, "select count(*) from study_arms")[0][0]
-    quarantined_rows = rows(warehouse, "select count(distinct (source_file, row_number)) from quarantine")[0][0]
+    quarantined_rows = rows(
+        warehouse, "select count(distinct (source_file, row_number)) from quarantine"
+    )[0][0]
     total_in = rows(warehouse, "select sum(rows_in) from ingest_log")[0][0]
     assert loaded_rows + study_rows + quarantined_rows == total_in
 
@@ -76,8 +78,12 @@ def test_common_skin_type_spellings_are_normalised(empty_landing: Path, tmp_path
     )
     warehouse = tmp_path / "w.duckdb"
     ingest(empty_landing, warehouse)
-    assert rows(warehouse, "select fitzpatrick_type, intervention from patient_outcomes order by subject_id") == [
-        ("IV", "microneedling"), ("IV", "microneedling"), ("VI", "microneedling"),
+    assert rows(
+        warehouse, "select fitzpatrick_type, intervention from patient_outcomes order by subject_id"
+    ) == [
+        ("IV", "microneedling"),
+        ("IV", "microneedling"),
+        ("VI", "microneedling"),
     ]
 
 
@@ -100,13 +106,16 @@ def test_rerun_of_same_files_adds_no_rows(landing: Path, tmp_path: Path) -> None
 def test_changed_file_under_same_name_supersedes_its_earlier_version(
     empty_landing: Path, tmp_path: Path
 ) -> None:
-    path = write(empty_landing / "site.csv", PATIENT_HEADER + "S1,p1,microneedling,IV,boxcar,3,2,3,12,,\n")
+    path = write(
+        empty_landing / "site.csv", PATIENT_HEADER + "S1,p1,microneedling,IV,boxcar,3,2,3,12,,\n"
+    )
     warehouse = tmp_path / "w.duckdb"
     ingest(empty_landing, warehouse)
     write(path, path.read_text() + "S1,p2,microneedling,IV,boxcar,4,2,3,12,,\n")
     ingest(empty_landing, warehouse)
     assert rows(warehouse, "select status, rows_loaded from ingest_log order by loaded_at") == [
-        ("superseded", 1), ("loaded", 2),
+        ("superseded", 1),
+        ("loaded", 2),
     ]
     assert rows(warehouse, "select count(*) from patient_outcomes")[0][0] == 2
 
@@ -153,7 +162,9 @@ def test_missing_required_column_quarantines_every_row(empty_landing: Path, tmp_
     ]
 
 
-def test_file_of_unknown_layout_is_logged_with_its_reason(empty_landing: Path, tmp_path: Path) -> None:
+def test_file_of_unknown_layout_is_logged_with_its_reason(
+    empty_landing: Path, tmp_path: Path
+) -> None:
     write(empty_landing / "notes.csv", "foo,bar\n1,2\n")
     warehouse = tmp_path / "w.duckdb"
     (outcome,) = ingest(empty_landing, warehouse)
@@ -164,7 +175,9 @@ def test_file_of_unknown_layout_is_logged_with_its_reason(empty_landing: Path, t
 
 
 def test_excel_file_loads_like_csv(empty_landing: Path, tmp_path: Path) -> None:
-    frame = pd.read_csv(Path(__file__).parents[1] / "golden" / "pipeline" / "synthetic_pipeline_fixture.csv")
+    frame = pd.read_csv(
+        Path(__file__).parents[1] / "golden" / "pipeline" / "synthetic_pipeline_fixture.csv"
+    )
     frame.head(10).to_excel(empty_landing / "site.xlsx", index=False)
     warehouse = tmp_path / "w.duckdb"
     (outcome,) = ingest(empty_landing, warehouse)

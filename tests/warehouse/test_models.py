@@ -50,7 +50,9 @@ def test_arm_summaries_use_each_subjects_last_visit(small_warehouse: Path) -> No
     )
     # H1 grade 3: a 3->2, b 3->1: improvements 1, 2; H1 grade 4: c 1, d 2; H2 grade 3: 0, 1, 2
     assert [(r[0], r[1], r[2], r[5]) for r in found] == [
-        ("H1", "3", 2, 2), ("H1", "4", 2, 2), ("H2", "3", 3, 2),
+        ("H1", "3", 2, 2),
+        ("H1", "4", 2, 2),
+        ("H2", "3", 3, 2),
     ]
     assert found[0][3] == pytest.approx(1.5)
     assert found[0][4] == pytest.approx(math.sqrt(0.5))
@@ -123,10 +125,22 @@ def test_pooled_views_match_r_metafor_two_stage_golden(empty_landing: Path, tmp_
     ingest(empty_landing, warehouse)
     golden = json.loads((GOLDEN / "expected.json").read_text())
     assert len(golden["cases"]) >= 6
-    stratum_column = {"improvement_by_severity": "baseline_grade::varchar",
-                      "improvement_by_skin_type": "fitzpatrick_type"}
-    fields = ("k_studies", "n_patients", "mean_change", "se", "ci_lb", "ci_ub", "tau2",
-              "i2", "pi_lb", "pi_ub")
+    stratum_column = {
+        "improvement_by_severity": "baseline_grade::varchar",
+        "improvement_by_skin_type": "fitzpatrick_type",
+    }
+    fields = (
+        "k_studies",
+        "n_patients",
+        "mean_change",
+        "se",
+        "ci_lb",
+        "ci_ub",
+        "tau2",
+        "i2",
+        "pi_lb",
+        "pi_ub",
+    )
     for case in golden["cases"]:
         found = rows(
             warehouse,
@@ -138,5 +152,8 @@ def test_pooled_views_match_r_metafor_two_stage_golden(empty_landing: Path, tmp_
         for field, value in zip(fields, found[0], strict=True):
             want = case[field]
             assert value == pytest.approx(want, rel=RELATIVE_TOLERANCE, abs=1e-12), (
-                case["view"], case["stratum"], case["outcome_scale"], field,
+                case["view"],
+                case["stratum"],
+                case["outcome_scale"],
+                field,
             )

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "raw"
@@ -29,3 +30,10 @@ def empty_landing(tmp_path: Path) -> Path:
     target = tmp_path / "landing"
     target.mkdir()
     return target
+
+
+# Property tests draw the same examples on every run, so CI is reproducible; set
+# HYPOTHESIS_PROFILE=explore to search afresh.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,106 @@
+"""Invariants of loading, checked with Hypothesis and with concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import ingest, rows
+
+GOLDEN_FIXTURE = (
+    Path(__file__).parents[1] / "golden" / "pipeline" / "synthetic_pipeline_fixture.csv"
+)
+CORRUPTIONS = {
+    "baseline_grade": ["0", "5", "x", ""],
+    "fitzpatrick_type": ["VII", "7", "pale", ""],
+    "sessions": ["0", "1.5", "three"],
+    "followup_weeks": ["-1", "0", "soon"],
+    "baseline_score": ["85", "-2", "n/a"],
+    "intervention": ["magic", ""],
+    "subject_id": ["", "John Smith"],
+}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, 95),
+            st.sampled_from(sorted(CORRUPTIONS)),
+            st.integers(0, 3),
+        ),
+        max_size=12,
+    )
+)
+def test_every_row_is_loaded_or_quarantined(tmp_path_factory, edits) -> None:
+    base = tmp_path_factory.mktemp("inv")
+    landing = base / "landing"
+    landing.mkdir()
+    frame = pd.read_csv(GOLDEN_FIXTURE, dtype=str, keep_default_na=False)
+    for row, column, choice in edits:
+        options = CORRUPTIONS[column]
+        frame.loc[row, column] = options[choice % len(options)]
+    frame.to_csv(landing / "upload.csv", index=False)
+    warehouse = base / "w.duckdb"
+    (outcome,) = ingest(landing, warehouse)
+    assert outcome.rows_in == len(frame)
+    assert outcome.rows_loaded + outcome.rows_quarantined == outcome.rows_in
+    loaded = rows(warehouse, "select source_row from patient_outcomes")
+    refused = rows(warehouse, "select distinct row_number from quarantine")
+    assert {r[0] for r in loaded}.isdisjoint({r[0] for r in refused})
+    assert len(loaded) + len(refused) == len(frame)
+    edited_rows = {row + 1 for row, _, _ in edits}
+    assert {r[0] for r in refused} <= edited_rows
+
+
+def _ingest_in_process(landing: str, warehouse: str, run_id: str) -> None:
+    ingest(Path(landing), Path(warehouse), run_id=run_id)
+
+
+def test_two_concurrent_runs_serialise_and_load_each_file_once(
+    landing: Path, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    context = multiprocessing.get_context("spawn")
+    runs = [
+        context.Process(target=_ingest_in_process, args=(str(landing), str(warehouse), f"run-{i}"))
+        for i in range(2)
+    ]
+    for process in runs:
+        process.start()
+    for process in runs:
+        process.join(timeout=240)
+        assert process.exitcode == 0
+    single = tmp_path / "single.duckdb"
+    ingest(landing, single)
+    count = "select (select count(*) from patient_outcomes), (select count(*) from study_arms), (select count(*) from quarantine)"
+    assert rows(warehouse, count) == rows(single, count)
+    assert rows(warehouse, "select count(*), count(distinct source_file) from ingest_log") == [
+        (4, 4)
+    ]
+
+
+def test_analyst_can_read_published_warehouse_while_a_run_writes(
+    landing: Path, tmp_path: Path
+) -> None:
+    from evidence import pipeline  # noqa: PLC0415
+
+    warehouse = tmp_path / "w.duckdb"
+    ingest(landing, warehouse)
+    before = rows(warehouse, "select count(*) from patient_outcomes")
+    extra = landing / "patient_level" / "more.csv"
+    shutil.copy(GOLDEN_FIXTURE, extra)
+    settings_ = pipeline.RunSettings(landing=str(landing), warehouse=str(warehouse))
+    with pipeline.writer_session(settings_) as build:
+        validated = pipeline.validate_file(build, settings_, "patient_level/more.csv")
+        pipeline.load_file(build, validated, "writer")
+        # mid-run: the published file opens read-only and still shows the previous state
+        assert rows(warehouse, "select count(*) from patient_outcomes") == before
+    assert rows(warehouse, "select count(*) from patient_outcomes")[0][0] == before[0][0] + 96

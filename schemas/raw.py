@@ -20,9 +20,11 @@ from pandera.typing import Series
 from schemas.vocab import (
     SCALE_RANGES,
     DataOrigin,
+    Design,
     Fitzpatrick,
     Intervention,
     OutcomeScale,
+    RiskOfBias,
     ScarType,
     Side,
     StratumKind,
@@ -214,12 +216,83 @@ class StudyArms(pa.DataFrameModel):
     source_url: Series[str] = pa.Field(
         str_matches=URL_PATTERN, description="Where the numbers were read (URL or doi:)."
     )
-    design: Series[str] = pa.Field(
-        nullable=True, description="rct | split_face_rct | prospective | retrospective | ..."
-    )
     locator: Series[str] = pa.Field(
         nullable=True, description='Where in the source the numbers are, e.g. "table 2".'
     )
+    design: Series[str] = pa.Field(
+        nullable=True, isin=_values(Design), description="Study design as reported."
+    )
+    country: Series[str] = pa.Field(nullable=True, description="Country of the study.")
+    n_enrolled: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=1, description="Patients enrolled in the whole study."
+    )
+    device: Series[str] = pa.Field(
+        nullable=True, description="Device (dermaroller, pen, automated, RF microneedling)."
+    )
+    needle_depth_mm: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0.1, "max_value": 3.5},
+        description="Needle depth in mm (0.1-3.5).",
+    )
+    sessions: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, in_range={"min_value": 1, "max_value": 30}, description="Sessions."
+    )
+    interval_weeks: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 52},
+        description="Weeks between sessions.",
+    )
+    fitzpatrick_types: Series[str] = pa.Field(
+        nullable=True, description='Skin types enrolled, as reported (e.g. "III-V").'
+    )
+    risk_of_bias: Series[str] = pa.Field(
+        nullable=True, isin=_values(RiskOfBias), description="low | some | high."
+    )
+    risk_of_bias_reason: Series[str] = pa.Field(
+        nullable=True, description="One line: randomisation, assessor blinding, attrition."
+    )
+    erythema_days: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, ge=0, description="Mean days of erythema after a session."
+    )
+    pih_events: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        ge=0,
+        description="Patients (or sides) with post-inflammatory hyperpigmentation.",
+    )
+    adverse_events: Series[str] = pa.Field(
+        nullable=True, description="Other adverse events as reported."
+    )
+    baseline_median: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Median at baseline."
+    )
+    baseline_q1: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Baseline first quartile."
+    )
+    baseline_q3: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Baseline third quartile."
+    )
+    followup_median: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Median at this time point."
+    )
+    followup_q1: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Follow-up first quartile."
+    )
+    followup_q3: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Follow-up third quartile."
+    )
+    change_se: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, ge=0, description="Standard error of the mean improvement."
+    )
+    change_ci_lb: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Lower 95% CI bound of the mean improvement."
+    )
+    change_ci_ub: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, description="Upper 95% CI bound of the mean improvement."
+    )
+    p_value: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True, in_range={"min_value": 0, "max_value": 1}, description="p-value as reported."
+    )
+    notes: Series[str] = pa.Field(nullable=True, description="Anything ambiguous in the source.")
 
     class Config:
         strict = False
@@ -294,8 +367,8 @@ class StudyArms(pa.DataFrameModel):
     @pa.dataframe_check(
         name="has_analysable_summary",
         error=(
-            "row gives no usable summary: need change_mean and change_sd, or baseline and "
-            "follow-up means and SDs, or responders"
+            "row gives no usable summary: need change_mean with its SD, SE or CI; baseline and "
+            "follow-up means and SDs; medians; responders; or adverse events"
         ),
     )
     @classmethod

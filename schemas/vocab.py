@@ -66,6 +66,30 @@ class OutcomeScale(StrEnum):
     GB_QUALITATIVE = "gb_qualitative"  # Goodman-Baron qualitative grade, 1-4
     GB_QUANTITATIVE = "gb_quantitative"  # Goodman-Baron quantitative score, 0-84
     ECCA = "ecca"  # Echelle d'Evaluation Clinique des Cicatrices d'Acne, 0-540
+    VSS = "vss"  # Vancouver Scar Scale, 0-13 (generic, not validated for acne scars)
+    POSAS_OBSERVER = "posas_observer"  # POSAS observer scale, 6-60 (generic)
+    POSAS_PATIENT = "posas_patient"  # POSAS patient scale, 6-60 (generic)
+    LIPPER_PEREZ = "lipper_perez"  # Lipper & Perez score, >= 0 (definition unverified)
+    SAFETY = "safety"  # adverse events only (pih_events, erythema_days); no scale values
+
+
+class Design(StrEnum):
+    """Study design as reported."""
+
+    RCT = "rct"
+    SPLIT_FACE_RCT = "split_face_rct"
+    SPLIT_FACE = "split_face"  # split-face, not randomised
+    NON_RANDOMISED_CONTROLLED = "non_randomised_controlled"
+    PROSPECTIVE = "prospective"  # single-arm or cohort, prospective
+    RETROSPECTIVE = "retrospective"
+
+
+class RiskOfBias(StrEnum):
+    """Overall risk of bias (RoB 2 / ROBINS-I style judgement)."""
+
+    LOW = "low"
+    SOME = "some"
+    HIGH = "high"
 
 
 class DataOrigin(StrEnum):
@@ -81,6 +105,10 @@ SCALE_RANGES: dict[OutcomeScale, tuple[float, float]] = {
     OutcomeScale.GB_QUALITATIVE: (1.0, 4.0),
     OutcomeScale.GB_QUANTITATIVE: (0.0, 84.0),
     OutcomeScale.ECCA: (0.0, 540.0),
+    OutcomeScale.VSS: (0.0, 13.0),
+    OutcomeScale.POSAS_OBSERVER: (6.0, 60.0),
+    OutcomeScale.POSAS_PATIENT: (6.0, 60.0),
+    OutcomeScale.LIPPER_PEREZ: (0.0, float("inf")),
 }
 
 _ARABIC_TO_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}

@@ -49,7 +49,18 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every base table that does not exist yet."""
     for layout, table in TARGET_TABLES.items():
         con.execute(table_ddl(table, LAYOUTS[layout]))
+        _add_new_columns(con, table, LAYOUTS[layout])
     ddl = resources.files("evidence.warehouse") / "ddl"
     for entry in sorted(ddl.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".sql"):
             con.execute(entry.read_text(encoding="utf-8"))
+
+
+def _add_new_columns(
+    con: duckdb.DuckDBPyConnection, table: str, model: type[pa.DataFrameModel]
+) -> None:
+    """Columns added to a contract after a warehouse was built arrive as NULL columns."""
+    present = {row[0] for row in con.sql(f"describe {table}").fetchall()}
+    for name, typ, _ in contract_columns(model):
+        if name not in present:
+            con.execute(f"alter table {table} add column {name} {typ}")

@@ -207,3 +207,19 @@ def test_fitzpatrick_spellings_normalise_to_roman(spelling: str) -> None:
     from schemas.vocab import normalise_fitzpatrick  # noqa: PLC0415
 
     assert normalise_fitzpatrick(spelling) == "IV"
+
+
+def test_contract_columns_added_later_are_added_to_an_existing_warehouse(tmp_path: Path) -> None:
+    import duckdb  # noqa: PLC0415
+
+    from evidence.warehouse.tables import ensure_tables  # noqa: PLC0415
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create table study_arms (study_id varchar, source_file varchar)")
+        ensure_tables(con)
+        columns = {row[0] for row in con.sql("describe study_arms").fetchall()}
+    finally:
+        con.close()
+    assert {"citation", "risk_of_bias", "needle_depth_mm"} <= columns

@@ -204,3 +204,51 @@ def synthesize(
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+@app.command()
+def meta(
+    input_csv: Annotated[Path, typer.Argument(help="Study-level CSV with metafor's column names.")],
+    measure: Annotated[
+        str, typer.Option(help="MD, SMD, MC, SMCR, PLO, PR, RR, OR, RD or GEN (escalc names).")
+    ],
+    method: Annotated[
+        str, typer.Option(help="tau² estimator: REML, DL, PM, ML, HE, SJ, EE.")
+    ] = "REML",
+    test: Annotated[str, typer.Option(help="z, or knha for Hartung-Knapp.")] = "z",
+    rho: Annotated[
+        float,
+        typer.Option(
+            min=-1.0, max=1.0, help="Pre/post correlation where ri is missing (MC, SMCR)."
+        ),
+    ] = 0.5,
+    by: Annotated[str | None, typer.Option(help="Column defining subgroups.")] = None,
+    mods: Annotated[
+        str | None, typer.Option(help="Comma-separated moderator columns (meta-regression).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Meta-analyse INPUT_CSV: effect sizes, pooling, tau² CI, subgroups, meta-regression, bias."""
+    from evidence.meta import MetaOptions, format_meta, run_meta  # noqa: PLC0415
+    from evidence.synthesis.escalc import MEASURES  # noqa: PLC0415
+    from evidence.synthesis.pooling import METHODS, TESTS  # noqa: PLC0415
+
+    if measure not in MEASURES:
+        raise typer.BadParameter(f"use one of {', '.join(MEASURES)}", param_hint="--measure")
+    if method not in METHODS:
+        raise typer.BadParameter(f"use one of {', '.join(METHODS)}", param_hint="--method")
+    if test not in TESTS:
+        raise typer.BadParameter("use z or knha", param_hint="--test")
+    if not input_csv.is_file():
+        raise typer.BadParameter(f"{input_csv} does not exist", param_hint="INPUT_CSV")
+    moderators = tuple(m.strip() for m in mods.split(",") if m.strip()) if mods else ()
+    options = MetaOptions(measure, method, test, rho, by, moderators)
+    try:
+        result = run_meta(input_csv, options)
+    except EvidenceError as exc:
+        err.print(f"failed: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=1, allow_nan=False) + "\n")
+    else:
+        out.print(format_meta(result), highlight=False, soft_wrap=True, end="")

@@ -29,12 +29,17 @@ class RowFailure:
 
 
 class UnreadableFileError(EvidenceError):
-    """A landing file cannot be read at all (empty, not tabular, unknown layout)."""
+    """A landing file cannot be read at all (empty, not tabular, unknown layout).
 
-    def __init__(self, source_file: str, reason: str) -> None:
+    ``status`` is ``unreadable``, or ``incomplete`` for a file that looks half-written (it is
+    read again once its content changes).
+    """
+
+    def __init__(self, source_file: str, reason: str, status: str = "unreadable") -> None:
         super().__init__(f"{source_file}: {reason}")
         self.source_file = source_file
         self.reason = reason
+        self.status = status
 
 
 class WarehouseBusyError(EvidenceError):
@@ -43,3 +48,30 @@ class WarehouseBusyError(EvidenceError):
 
 class QueryError(EvidenceError):
     """An analyst query failed or tried to write."""
+
+
+class InputError(EvidenceError):
+    """A cell of an analysis input breaks a rule; names the file, row (1-based after the
+    header; None for the whole file), column and value."""
+
+    def __init__(
+        self,
+        source_file: str,
+        row_number: int | None,
+        column_name: str | None,
+        value: str | None,
+        message: str,
+    ) -> None:
+        where = f"row {row_number}" if row_number is not None else "file"
+        column = f", column {column_name}" if column_name else ""
+        shown = f", value {value!r}" if value is not None else ""
+        super().__init__(f"{source_file}: {where}{column}{shown}: {message}")
+        self.source_file = source_file
+        self.row_number = row_number
+        self.column_name = column_name
+        self.value = value
+        self.message = message
+
+
+class AnalysisError(EvidenceError):
+    """A model cannot be fitted where metafor also stops (e.g. an estimator not converging)."""

@@ -47,14 +47,37 @@ STUDY_KEY = (
     "followup_weeks",
 )
 
+#: Non-null columns that a file may leave out because a parser fills them in.
+DEFAULTED_COLUMNS: dict[str, set[str]] = {"patient": {"side", "data_origin"}, "study": set()}
+
 #: Column that a row-level (dataframe) check reports in the quarantine table.
 RULE_COLUMNS: dict[str, str] = {
     "followup_after_baseline": "followup_weeks",
+    "baseline_score_fits_grade": "baseline_score",
+    "followup_score_fits_grade": "followup_score",
+    "change_matches_means": "change_mean",
     "stratum_value_matches_kind": "stratum_value",
     "means_within_scale_range": "outcome_scale",
     "responders_at_most_n": "responders",
     "has_analysable_summary": "change_mean",
 }
+
+
+def score_fits_grade(grade: pd.Series, score: pd.Series) -> pd.Series:
+    """Loose consistency of the two Goodman-Baron scales, from the quantitative scoring table.
+
+    No official score bands per grade exist, so only what the table implies is checked: a
+    macular-only face (grade 1) scores at most 1 point x 3 (lesion multiplier) = 3, and any
+    atrophic scarring (grades 2-4) scores at least 1.
+    """
+    bad = ((grade == 1) & (score > 3)) | ((grade >= 2) & (score < 1))
+    return ~bad.fillna(False).astype(bool)
+
+
+def decimals(value: float) -> int:
+    """Decimal places of a number as written (3.20 read as 3.2 -> 1)."""
+    text = repr(float(value))
+    return 0 if "e" in text or "." not in text else len(text.split(".")[1].rstrip("0"))
 
 
 def _values(enum: type) -> list[str]:
@@ -126,6 +149,21 @@ class PatientOutcomes(pa.DataFrameModel):
         nullable=True,
         description="Post-inflammatory hyperpigmentation seen (yes/no, true/false, 1/0).",
     )
+    baseline_ecca: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 540},
+        description="ECCA global score before treatment (0-540).",
+    )
+    followup_ecca: Series[pd.Float64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 540},
+        description="ECCA global score at this visit (0-540).",
+    )
+    age_years: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 120},
+        description='Age in years ("90+" accepted); stored as 90 for every age over 89.',
+    )
     data_origin: Series[str] = pa.Field(
         isin=_values(DataOrigin),
         description="synthetic | trial | literature (default: trial).",
@@ -154,6 +192,28 @@ class PatientOutcomes(pa.DataFrameModel):
     @classmethod
     def _default_origin(cls, series: pd.Series) -> pd.Series:
         return _lower(series).fillna(DataOrigin.TRIAL.value)
+
+    @pa.dataframe_check(
+        name="baseline_score_fits_grade",
+        error=(
+            "baseline_score does not fit baseline_grade: grade 1 (macular) scores at most 3, "
+            "grades 2-4 (atrophic) at least 1"
+        ),
+    )
+    @classmethod
+    def _baseline_score_fits_grade(cls, df: pd.DataFrame) -> pd.Series:
+        return score_fits_grade(df["baseline_grade"], df["baseline_score"])
+
+    @pa.dataframe_check(
+        name="followup_score_fits_grade",
+        error=(
+            "followup_score does not fit followup_grade: grade 1 (macular) scores at most 3, "
+            "grades 2-4 (atrophic) at least 1"
+        ),
+    )
+    @classmethod
+    def _followup_score_fits_grade(cls, df: pd.DataFrame) -> pd.Series:
+        return score_fits_grade(df["followup_grade"], df["followup_score"])
 
     @pa.dataframe_check(
         name="followup_after_baseline",
@@ -357,6 +417,26 @@ class StudyArms(pa.DataFrameModel):
             for column in ("baseline_mean", "followup_mean"):
                 inside = df[column].between(low, high) | df[column].isna()
                 ok &= ~rows | inside.fillna(True)
+        return ok
+
+    @pa.dataframe_check(
+        name="change_matches_means",
+        error=(
+            "change_mean differs from baseline_mean - followup_mean by more than rounding "
+            "(improvement is baseline minus follow-up)"
+        ),
+    )
+    @classmethod
+    def _change_matches_means(cls, df: pd.DataFrame) -> pd.Series:
+        given = df[["change_mean", "baseline_mean", "followup_mean"]].notna().all(axis=1)
+        ok = pd.Series(True, index=df.index)
+        for index in df.index[given]:
+            values = [
+                float(df.at[index, c]) for c in ("change_mean", "baseline_mean", "followup_mean")
+            ]
+            # each of the three numbers may be off by half a unit of its last decimal
+            tolerance = sum(0.5 * 10.0 ** -decimals(v) for v in values) + 1e-9
+            ok[index] = abs(values[0] - (values[1] - values[2])) <= tolerance
         return ok
 
     @pa.dataframe_check(name="responders_at_most_n", error="responders must not exceed n")

@@ -14,7 +14,7 @@ changes nothing. A changed file under the same name supersedes its earlier versi
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,10 +28,11 @@ from evidence.warehouse.staging import (
     stage_file,
     validate_batches,
 )
+from evidence.warehouse.deidentify import find_identifiers
+from evidence.warehouse.row_rules import apply_row_rules
 from evidence.warehouse.tables import TARGET_TABLES, contract_columns, ensure_tables
-from schemas.raw import LAYOUTS, PATIENT_KEY, STUDY_KEY
-
-KEYS = {"patient": PATIENT_KEY, "study": STUDY_KEY}
+from schemas.privacy import LOAD_TRANSFORMS
+from schemas.raw import LAYOUTS
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,11 @@ def validate_file(con: duckdb.DuckDBPyConnection, landing: Path, source_file: st
         )
     con.execute("create schema if not exists _ingest")
     raw, valid, failed = (f"_ingest.{kind}_{tag}" for kind in ("raw", "valid", "failed"))
-    for table in (raw, valid, failed):
-        con.execute(f"drop table if exists {table}")
+    _drop_staging(con, tag)
     try:
         staged = stage_file(con, path, raw)
     except UnreadableFileError as exc:
-        return ValidatedFile(source_file, sha, size, tag, None, "unreadable", exc.reason)
+        return ValidatedFile(source_file, sha, size, tag, None, exc.status, exc.reason)
     columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
     con.execute(
         f"create table {valid} as select * from (select "
@@ -126,8 +126,23 @@ def validate_file(con: duckdb.DuckDBPyConnection, landing: Path, source_file: st
         f"create table {failed} (row_number bigint, column_name varchar, value varchar, "
         "rule varchar, message varchar)"
     )
-    if staged.missing_required:
-        _fail_every_row(con, staged, failed)
+    con.execute(
+        f"insert into {failed} select _row, null, line, 'malformed_line', "
+        f"'line cannot be split into the header''s columns: ' || reason from {raw}_malformed"
+    )
+    findings = (
+        find_identifiers(con, raw, list(staged.headers)) if staged.layout == "patient" else []
+    )
+    if findings:
+        staged = replace(staged, redacted=tuple(f.column for f in findings))
+        for finding in findings:
+            _fail_every_row(
+                con, staged, failed, finding.column, "direct_identifier", finding.message()
+            )
+    elif staged.missing_required:
+        for column in staged.missing_required:
+            message = f"required column {column} is missing from the file"
+            _fail_every_row(con, staged, failed, column, "required_column", message)
     else:
         for rows, failures in validate_batches(con, staged):
             batch = rows.reset_index(names="source_row")[[*columns, "source_row"]]
@@ -142,54 +157,22 @@ def validate_file(con: duckdb.DuckDBPyConnection, landing: Path, source_file: st
                     con.execute(f"insert into {failed} select * from _failures")
                 finally:
                     con.unregister("_failures")
-        _fail_duplicate_keys(con, source_file, staged, valid, failed)
+        apply_row_rules(con, source_file, staged.layout, valid, failed)
     return ValidatedFile(source_file, sha, size, tag, staged)
 
 
-def _fail_every_row(con: duckdb.DuckDBPyConnection, staged: StagedFile, failed: str) -> None:
-    for column in staged.missing_required:
-        con.execute(
-            f"insert into {failed} select rowid + 1, $column, null, 'required_column', "
-            f"'required column ' || $column || ' is missing from the file' from {staged.table}",
-            {"column": column},
-        )
-
-
-def _fail_duplicate_keys(
+def _fail_every_row(
     con: duckdb.DuckDBPyConnection,
-    source_file: str,
     staged: StagedFile,
-    valid: str,
     failed: str,
+    column: str,
+    rule: str,
+    message: str,
 ) -> None:
-    """Refuse rows whose key repeats within the file (all copies: which one is right is
-    unknown) or is already loaded from another file."""
-    key_columns = KEYS[staged.layout]
-    key = ", ".join(key_columns)
-    label = ",".join(key_columns)
-    target = TARGET_TABLES[staged.layout]
+    """A file-level failure: every row of the file is quarantined for it."""
     con.execute(
-        f"""
-        insert into {failed}
-        select source_row, $label, concat_ws('|', {key}), 'unique_key',
-               'another row of this file has the same key (' || $label || ')'
-        from (select *, count(*) over (partition by {key}) as copies from {valid})
-        where copies > 1
-        """,
-        {"label": label},
-    )
-    match = " and ".join(f"t.{k} = v.{k}" for k in key_columns)
-    con.execute(
-        f"""
-        insert into {failed}
-        select v.source_row, $label, concat_ws('|', {", ".join("v." + k for k in key_columns)}),
-               'unique_key_in_warehouse',
-               'a row with the same key (' || $label || ') is already loaded from '
-               || (select min(t.source_file) from {target} t where {match})
-        from {valid} v
-        where exists (select 1 from {target} t where {match} and t.source_file <> $source)
-        """,
-        {"label": label, "source": source_file},
+        f"insert into {failed} select _row, $column, null, $rule, $message from {staged.table}",
+        {"column": column, "rule": rule, "message": message},
     )
 
 
@@ -232,7 +215,8 @@ def _move_rows(
     con.execute(
         f"insert into {target} ({', '.join(columns)}, "
         "source_file, source_sha256, source_row, run_id) "
-        f"select {', '.join(columns)}, $source, $sha, source_row, $run from {valid} "
+        f"select {', '.join(LOAD_TRANSFORMS.get(c, c) for c in columns)}, "
+        f"$source, $sha, source_row, $run from {valid} "
         f"where source_row not in (select row_number from {failed}) order by source_row",
         params,
     )
@@ -255,40 +239,55 @@ def _move_rows(
             f"{refused} quarantined; refusing to commit"
         )
     origin = _origin(con, target, v.sha256)
+    notes = list(staged.notes)
+    if staged.unknown_columns:
+        notes.append(f"ignored columns not in the contract: {', '.join(staged.unknown_columns)}")
+    if staged.rows_in == 0:
+        notes.append("header only: no data rows")
     outcome = FileOutcome(
         v.source_file,
         v.sha256,
-        "loaded",
+        "empty" if staged.rows_in == 0 else "loaded",
         staged.layout,
         staged.rows_in,
         loaded,
         refused,
+        message="; ".join(notes),
         unknown_columns=staged.unknown_columns,
-        message=(
-            f"ignored columns not in the contract: {', '.join(staged.unknown_columns)}"
-            if staged.unknown_columns
-            else ""
-        ),
     )
     _log(con, outcome, v, run_id, origin)
     return outcome
 
 
 def failures_sql(tag: str, staged: StagedFile) -> str:
-    """SELECT of a validated file's failures with the cells as they were in the file."""
+    """SELECT of a validated file's failures with the cells as they were in the file.
+
+    Columns refused as direct identifiers are redacted, in ``value`` and in ``original_row``.
+    """
     raw, failed = f"_ingest.raw_{tag}", f"_ingest.failed_{tag}"
-    cell = "f.value"
-    if staged.columns:
-        cases = " ".join(
-            f"when '{name}' then r.{_quote(header)}" for name, header in staged.columns.items()
-        )
-        cell = f"case f.column_name {cases} else f.value end"
+    redacted = "'[redacted: direct identifier]'"
+
+    def cell(header: str) -> str:
+        return redacted if header in staged.redacted else f"r.{_quote(header)}"
+
+    cases = [f"when '{name}' then {cell(header)}" for name, header in staged.columns.items()] + [
+        f"when '{_sql_text(header)}' then {redacted}" for header in staged.redacted
+    ]
+    value = f"case f.column_name {' '.join(cases)} else f.value end" if cases else "f.value"
+    fields = ", ".join(
+        f"'{_sql_text(header)}': {cell(header)}" for header in ("_row", *staged.headers)
+    )
     return f"""
-        select f.row_number, f.column_name, {cell} as value, f.rule,
-               'row ' || f.row_number || ': ' || f.message as message, to_json(r) as original_row
-        from {failed} f left join {raw} r on r.rowid + 1 = f.row_number
+        select f.row_number, f.column_name, {value} as value, f.rule,
+               'row ' || f.row_number || ': ' || f.message as message,
+               case when r._row is null then null else to_json({{{fields}}}) end as original_row
+        from {failed} f left join {raw} r on r._row = f.row_number
         order by f.row_number, f.column_name
     """
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def check_file(path: Path) -> tuple[ValidatedFile, list[RowFailure]]:
@@ -361,5 +360,8 @@ def _log(
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
-    for kind in ("raw", "valid", "failed"):
-        con.execute(f"drop table if exists _ingest.{kind}_{tag}")
+    """Drop every staging relation of one file (they live in the build file only)."""
+    raw = f"_ingest.raw_{tag}"
+    con.execute(f"drop view if exists {raw}")
+    for table in (f"{raw}_t", f"{raw}_malformed", f"_ingest.valid_{tag}", f"_ingest.failed_{tag}"):
+        con.execute(f"drop table if exists {table}")

@@ -8,7 +8,6 @@ Every failure becomes a :class:`~evidence.errors.RowFailure`-shaped record.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,58 +18,20 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 
 from evidence.errors import UnreadableFileError
+from evidence.warehouse.readers import normalise_header, read_raw
 from evidence.warehouse.tables import contract_columns
-from schemas.raw import LAYOUTS, RULE_COLUMNS
+from schemas.privacy import AGE_COLUMN
+from schemas.raw import DEFAULTED_COLUMNS, LAYOUTS, RULE_COLUMNS
 
 BATCH_ROWS = 250_000
 FAILURE_COLUMNS = ["row_number", "column_name", "value", "rule", "message"]
 SUPPORTED_SUFFIXES = {".csv", ".parquet", ".xlsx"}
 
-#: Columns an input file may leave out; they load as NULL (or the contract's default).
+#: Columns an input file may leave out: the nullable ones, and those the contract defaults.
 OPTIONAL_INPUT_COLUMNS = {
-    "patient": {
-        "side",
-        "baseline_score",
-        "followup_score",
-        "needle_depth_mm",
-        "erythema_days",
-        "pih",
-        "data_origin",
-    },
-    "study": {
-        "baseline_mean",
-        "baseline_sd",
-        "followup_mean",
-        "followup_sd",
-        "change_mean",
-        "change_sd",
-        "responders",
-        "locator",
-        "design",
-        "country",
-        "n_enrolled",
-        "device",
-        "needle_depth_mm",
-        "sessions",
-        "interval_weeks",
-        "fitzpatrick_types",
-        "risk_of_bias",
-        "risk_of_bias_reason",
-        "erythema_days",
-        "pih_events",
-        "adverse_events",
-        "baseline_median",
-        "baseline_q1",
-        "baseline_q3",
-        "followup_median",
-        "followup_q1",
-        "followup_q3",
-        "change_se",
-        "change_ci_lb",
-        "change_ci_ub",
-        "p_value",
-        "notes",
-    },
+    layout: {name for name, col in model.to_schema().columns.items() if col.nullable}
+    | DEFAULTED_COLUMNS[layout]
+    for layout, model in LAYOUTS.items()
 }
 
 _ARROW_TO_PANDAS = {
@@ -95,12 +56,9 @@ class StagedFile:
     columns: dict[str, str]  # contract name -> header as in the file
     unknown_columns: tuple[str, ...]
     missing_required: tuple[str, ...]
-
-
-def normalise_header(name: str) -> str:
-    """``"Baseline Grade "`` -> ``"baseline_grade"``."""
-    text = re.sub(r"[^0-9a-zA-Z]+", "_", name.strip().lstrip("\ufeff")).strip("_")
-    return text.lower()
+    notes: tuple[str, ...] = ()  # how the file was read, e.g. "read as Latin-1"
+    headers: tuple[str, ...] = ()  # as in the file, in order
+    redacted: tuple[str, ...] = ()  # headers refused as direct identifiers
 
 
 def detect_layout(headers: list[str]) -> str | None:
@@ -116,65 +74,10 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def read_raw(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
-    """Create ``table`` holding the file's rows as text, in file order (rowid = row - 1)."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            con.execute(
-                f"create table {table} as select * from read_csv($path, all_varchar = true, "
-                "header = true, auto_detect = true)",
-                {"path": str(path)},
-            )
-        elif suffix == ".parquet":
-            con.execute(
-                f"create table {table} as select columns(*)::varchar from read_parquet($path)",
-                {"path": str(path)},
-            )
-        elif suffix == ".xlsx":
-            frame = read_excel_as_text(path)
-            con.register("_excel_rows", frame)
-            try:
-                con.execute(f"create table {table} as select * from _excel_rows")
-            finally:
-                con.unregister("_excel_rows")
-        else:
-            raise UnreadableFileError(str(path), f"unsupported file type {suffix!r}")
-    except duckdb.Error as exc:
-        raise UnreadableFileError(str(path), f"cannot be read as {suffix[1:]}: {exc}") from exc
-
-
-def read_excel_as_text(path: Path) -> pd.DataFrame:
-    """The first worksheet that has a header row, every cell as text (openpyxl)."""
-    from openpyxl import load_workbook  # noqa: PLC0415 - only Excel files need it
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            rows = list(sheet.iter_rows(values_only=True))
-            if rows and any(cell is not None for cell in rows[0]):
-                header = [str(cell) if cell is not None else "" for cell in rows[0]]
-                body = [
-                    [None if cell is None else _excel_text(cell) for cell in row]
-                    for row in rows[1:]
-                    if any(cell is not None for cell in row)
-                ]
-                return pd.DataFrame(body, columns=header, dtype="string")
-    finally:
-        workbook.close()
-    raise UnreadableFileError(str(path), "no worksheet with a header row")
-
-
-def _excel_text(cell: object) -> str:
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell)
-
-
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> StagedFile:
-    """Read ``path`` into ``table`` and work out its layout and column mapping."""
-    read_raw(con, path, table)
-    headers = [row[0] for row in con.sql(f"describe {table}").fetchall()]
+    """Read ``path`` into the view ``table`` and work out its layout and column mapping."""
+    raw = read_raw(con, path, table)
+    headers = raw.headers
     layout = detect_layout(headers)
     if layout is None:
         raise UnreadableFileError(
@@ -182,11 +85,15 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged
             "unknown layout: a patient-level file has a subject_id column, a study-level "
             "file has stratum_kind and citation columns",
         )
-    rows_in = con.sql(f"select count(*) from {table}").fetchall()[0][0]
+    rows_in = con.sql(
+        f"select (select count(*) from {table}) + (select count(*) from {table}_malformed)"
+    ).fetchall()[0][0]
     contract = [name for name, _, _ in contract_columns(LAYOUTS[layout])]
     mapping: dict[str, str] = {}
     unknown: list[str] = []
     for header in headers:
+        if header.startswith("_"):
+            continue  # reader bookkeeping such as _sheet
         name = normalise_header(header)
         if name in contract and name not in mapping:
             mapping[name] = header
@@ -194,19 +101,23 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged
             unknown.append(header)
     optional = OPTIONAL_INPUT_COLUMNS[layout]
     missing = tuple(c for c in contract if c not in mapping and c not in optional)
-    return StagedFile(table, layout, rows_in, mapping, tuple(unknown), missing)
+    return StagedFile(
+        table, layout, rows_in, mapping, tuple(unknown), missing, raw.notes, tuple(headers)
+    )
 
 
 def typed_select(staged: StagedFile) -> str:
     """SQL casting the staged text to the contract's types, with one flag per cast failure."""
     model = LAYOUTS[staged.layout]
-    values = ["rowid + 1 as row_number"]
+    values = ["_row as row_number"]
     flags = []
     for name, sql_type, _ in contract_columns(model):
         if name not in staged.columns:
             values.append(f"null::{sql_type} as {name}")
             continue
         text = f"nullif(trim({quote(staged.columns[name])}), '')"
+        if name == AGE_COLUMN:  # "90+" is how Safe Harbor writes the top age band
+            text = f"regexp_replace({text}, '^(\\d+)\\s*\\+$', '\\1')"
         if sql_type == "bigint":
             number = f"try_cast({text} as double)"
             expr = f"case when {number} = round({number}) then {number}::bigint end"

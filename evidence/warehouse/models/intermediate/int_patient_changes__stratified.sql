@@ -24,6 +24,16 @@ by_scale as (
         grade_improvement >= 1 as is_responder
     from final_visits
     where baseline_score is not null and followup_score is not null
+    union all
+    select
+        study_id, subject_id, side, intervention, fitzpatrick_type, baseline_grade,
+        followup_weeks, data_origin,
+        'ecca' as outcome_scale,
+        baseline_ecca as baseline_value,
+        followup_ecca as followup_value,
+        grade_improvement >= 1 as is_responder
+    from final_visits
+    where baseline_ecca is not null and followup_ecca is not null
 ),
 
 final as (

@@ -1,0 +1,253 @@
+"""Read a landing file into DuckDB as text, exactly as it is, or say why it cannot be read.
+
+Every reader produces a view ``<name>`` with a ``_row`` column (1-based data row, the header is
+row 0) and the file's columns as text, plus ``<name>_malformed(_row, line, reason)`` for CSV
+lines that cannot be split into the header's fields. CSVs are inspected first (encoding,
+delimiter, header, a half-written last line), then read by DuckDB; a file DuckDB refuses is
+re-read line by line so that good lines still load and bad ones are quarantined.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from evidence.errors import UnreadableFileError
+
+DELIMITERS = ",;\t|"
+SAMPLE_BYTES = 1 << 16
+MAX_LINE_IN_QUARANTINE = 500
+
+
+@dataclass(frozen=True)
+class CsvShape:
+    encoding: str  # utf-8 | latin-1
+    delimiter: str
+    header: list[str]
+
+
+@dataclass(frozen=True)
+class RawFile:
+    view: str
+    headers: list[str]
+    notes: tuple[str, ...]
+
+
+def normalise_header(name: str) -> str:
+    """``"Baseline Grade "`` -> ``"baseline_grade"``."""
+    import re  # noqa: PLC0415
+
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", name.strip().lstrip("\ufeff")).strip("_")
+    return text.lower()
+
+
+def check_headers(path: Path, headers: list[str]) -> None:
+    """Refuse empty or duplicated column names (after normalisation)."""
+    names = [normalise_header(h) for h in headers]
+    if not any(names):
+        raise UnreadableFileError(str(path), "no header row")
+    seen: dict[str, str] = {}
+    duplicated = []
+    for header, name in zip(headers, names, strict=True):
+        if name and name in seen:
+            duplicated.append(f"{seen[name]!r} and {header!r}")
+        seen.setdefault(name, header)
+    if duplicated:
+        raise UnreadableFileError(
+            str(path), f"duplicated column names: {'; '.join(duplicated)}; rename one of each"
+        )
+
+
+def _encoding(path: Path) -> str:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "latin-1"
+    return "utf-8"
+
+
+def inspect_csv(path: Path) -> CsvShape:
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableFileError(str(path), "empty file (0 bytes)")
+    encoding = _encoding(path)
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES).decode(encoding, errors="replace").lstrip("\ufeff")
+        handle.seek(max(0, size - SAMPLE_BYTES))
+        tail = handle.read().decode(encoding, errors="replace")
+    first_line = sample.splitlines()[0] if sample.strip() else ""
+    if not first_line.strip():
+        raise UnreadableFileError(str(path), "no header row (the first line is blank)")
+    try:
+        lines = "\n".join(sample.splitlines()[:20])
+        delimiter = csv.Sniffer().sniff(lines, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ","
+    if delimiter not in first_line:
+        delimiter = max(DELIMITERS, key=first_line.count)
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    check_headers(path, header)
+    if not tail.endswith(("\n", "\r")) and "\n" in tail.strip("\r\n"):
+        last = tail.splitlines()[-1]
+        fields = next(csv.reader([last], delimiter=delimiter), [])
+        if 0 < len(fields) < len(header):
+            raise UnreadableFileError(
+                str(path),
+                f"the last line has {len(fields)} of {len(header)} fields and no line end: "
+                "the file looks half-written; it will be read when complete",
+                status="incomplete",
+            )
+    return CsvShape(encoding, delimiter, header)
+
+
+def read_raw(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
+    """Create the view ``name`` (and ``name_malformed``) from the file at ``path``."""
+    suffix = path.suffix.lower()
+    con.execute(f"create table {name}_malformed (_row bigint, line varchar, reason varchar)")
+    if suffix == ".csv":
+        return _read_csv(con, path, name)
+    if suffix == ".parquet":
+        try:
+            con.execute(
+                f"create table {name}_t as select columns(*)::varchar from read_parquet($path)",
+                {"path": str(path)},
+            )
+        except duckdb.Error as exc:
+            raise UnreadableFileError(str(path), f"cannot be read as Parquet: {exc}") from exc
+        con.execute(f"create view {name} as select rowid + 1 as _row, * from {name}_t")
+        headers = [row[0] for row in con.sql(f"describe {name}_t").fetchall()]
+        check_headers(path, headers)
+        return RawFile(name, headers, ())
+    if suffix == ".xlsx":
+        frame, notes = read_excel_as_text(path)
+        con.register("_excel_rows", frame)
+        try:
+            con.execute(f"create table {name}_t as select * from _excel_rows")
+        finally:
+            con.unregister("_excel_rows")
+        con.execute(f"create view {name} as select * from {name}_t")
+        return RawFile(name, [c for c in frame.columns if not c.startswith("_")], notes)
+    raise UnreadableFileError(str(path), f"unsupported file type {suffix!r}")
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
+    shape = inspect_csv(path)
+    notes = []
+    if shape.encoding != "utf-8":
+        notes.append("not valid UTF-8: read as Latin-1")
+    if shape.delimiter != ",":
+        notes.append(f"delimiter {shape.delimiter!r}")
+    try:
+        con.execute(
+            f"create table {name}_t as select * from read_csv($path, all_varchar = true, "
+            "header = true, delim = $delim, encoding = $encoding, auto_detect = true)",
+            {"path": str(path), "delim": shape.delimiter, "encoding": shape.encoding},
+        )
+        headers = [row[0] for row in con.sql(f"describe {name}_t").fetchall()]
+        if len(headers) != len(shape.header):
+            raise duckdb.InvalidInputException("header width differs from the sniffed header")
+        con.execute(f"create view {name} as select rowid + 1 as _row, * from {name}_t")
+        return RawFile(name, shape.header, tuple(notes))
+    except duckdb.Error:
+        con.execute(f"drop table if exists {name}_t")
+    frame, malformed = _read_csv_by_line(path, shape)
+    notes.append(f"{len(malformed)} malformed lines")
+    con.register("_csv_rows", frame)
+    try:
+        con.execute(f"create table {name}_t as select * from _csv_rows")
+    finally:
+        con.unregister("_csv_rows")
+    con.execute(f"create view {name} as select * from {name}_t")
+    if malformed:
+        con.executemany(f"insert into {name}_malformed values (?, ?, ?)", malformed)
+    return RawFile(name, shape.header, tuple(notes))
+
+
+def _read_csv_by_line(
+    path: Path, shape: CsvShape
+) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+    """Slow path: split each line with the csv module; lines of the wrong width are kept aside."""
+    text = path.read_bytes().decode(shape.encoding).lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text), delimiter=shape.delimiter)
+    next(reader)  # the header
+    width = len(shape.header)
+    good: list[list[object]] = []
+    malformed: list[tuple[int, str, str]] = []
+    row = 0
+    for fields in reader:
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        row += 1
+        if len(fields) != width:
+            line = shape.delimiter.join(fields)[:MAX_LINE_IN_QUARANTINE]
+            malformed.append((row, line, f"{len(fields)} fields where the header has {width}"))
+        else:
+            good.append([row, *[f if f != "" else None for f in fields]])
+    frame = pd.DataFrame(good, columns=["_row", *shape.header])
+    frame["_row"] = frame["_row"].astype("int64")
+    return frame.astype({h: "string" for h in shape.header}), malformed
+
+
+def read_excel_as_text(path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Every non-empty worksheet, which must share one header; every cell as text."""
+    from openpyxl import load_workbook  # noqa: PLC0415 - only Excel files need it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on bad files
+        raise UnreadableFileError(str(path), f"cannot be read as Excel: {exc}") from exc
+    sheets: list[tuple[str, list[str], list[list[str | None]]]] = []
+    try:
+        for sheet in workbook.worksheets:
+            rows = [r for r in sheet.iter_rows(values_only=True) if any(c is not None for c in r)]
+            if not rows:
+                continue
+            header = [str(c).strip() if c is not None else "" for c in rows[0]]
+            while header and not header[-1]:
+                header.pop()
+            body = [
+                [None if c is None else _excel_text(c) for c in r[: len(header)]] for r in rows[1:]
+            ]
+            sheets.append((sheet.title, header, body))
+    finally:
+        workbook.close()
+    if not sheets:
+        raise UnreadableFileError(str(path), "no worksheet with data")
+    header = sheets[0][1]
+    check_headers(path, header)
+    for title, other, _ in sheets[1:]:
+        if [normalise_header(h) for h in other] != [normalise_header(h) for h in header]:
+            raise UnreadableFileError(
+                str(path),
+                f"worksheets {sheets[0][0]!r} and {title!r} have different columns; "
+                "put one table per file or give every sheet the same header",
+            )
+    records = []
+    for title, _, body in sheets:
+        for cells in body:
+            padded = cells + [None] * (len(header) - len(cells))
+            records.append([title, *padded])
+    frame = pd.DataFrame(records, columns=["_sheet", *header], dtype="string")
+    frame.insert(0, "_row", range(1, len(frame) + 1))
+    notes = (
+        (f"rows from worksheets {', '.join(t for t, _, _ in sheets)}",) if len(sheets) > 1 else ()
+    )
+    return frame, notes
+
+
+def _excel_text(cell: object) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if hasattr(cell, "isoformat"):
+        return cell.isoformat()  # type: ignore[no-any-return]
+    return str(cell)

@@ -1,0 +1,107 @@
+"""Rules that look across the rows of a file (run in SQL over the whole validated file).
+
+Pandera validates a file in batches, so anything that needs several rows at once lives here:
+unique keys (within the file and against the warehouse), split-face pairing, and study strata
+that must not add up to more patients than the study analysed.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from evidence.warehouse.tables import TARGET_TABLES
+from schemas.raw import PATIENT_KEY, STUDY_KEY
+
+KEYS = {"patient": PATIENT_KEY, "study": STUDY_KEY}
+
+
+def apply_row_rules(
+    con: duckdb.DuckDBPyConnection, source_file: str, layout: str, valid: str, failed: str
+) -> None:
+    """Add the failures of every cross-row rule to ``failed``."""
+    fail_duplicate_keys(con, source_file, layout, valid, failed)
+    if layout == "patient":
+        fail_unpaired_split_face_rows(con, valid, failed)
+    else:
+        fail_strata_exceeding_total(con, valid, failed)
+
+
+def fail_duplicate_keys(
+    con: duckdb.DuckDBPyConnection, source_file: str, layout: str, valid: str, failed: str
+) -> None:
+    """Rows whose key repeats within the file are all refused (which one is right is
+    unknown); so are rows whose key is already loaded from another file."""
+    key_columns = KEYS[layout]
+    key = ", ".join(key_columns)
+    label = ",".join(key_columns)
+    target = TARGET_TABLES[layout]
+    con.execute(
+        f"""
+        insert into {failed}
+        select source_row, $label, concat_ws('|', {key}), 'unique_key',
+               'another row of this file has the same key (' || $label || ')'
+        from (select *, count(*) over (partition by {key}) as copies from {valid})
+        where copies > 1
+        """,
+        {"label": label},
+    )
+    match = " and ".join(f"t.{k} = v.{k}" for k in key_columns)
+    con.execute(
+        f"""
+        insert into {failed}
+        select v.source_row, $label, concat_ws('|', {", ".join("v." + k for k in key_columns)}),
+               'unique_key_in_warehouse',
+               'a row with the same key (' || $label || ') is already loaded from '
+               || (select min(t.source_file) from {target} t where {match})
+        from {valid} v
+        where exists (select 1 from {target} t where {match} and t.source_file <> $source)
+        """,
+        {"label": label, "source": source_file},
+    )
+
+
+def fail_unpaired_split_face_rows(con: duckdb.DuckDBPyConnection, valid: str, failed: str) -> None:
+    """A split-face visit has exactly one left and one right row and no whole-face row."""
+    con.execute(
+        f"""
+        insert into {failed}
+        select source_row, 'side', side, 'split_face_pair',
+               'split-face rows must pair one left and one right side of the subject at each '
+               || 'visit (found ' || lefts || ' left, ' || rights || ' right, ' || wholes
+               || ' whole for ' || subject_id || ' at week ' || followup_weeks || ')'
+        from (
+            select *,
+                count(*) filter (where side = 'left') over visit as lefts,
+                count(*) filter (where side = 'right') over visit as rights,
+                count(*) filter (where side = 'whole') over visit as wholes
+            from {valid}
+            window visit as (partition by study_id, subject_id, followup_weeks)
+        )
+        where (side <> 'whole' and (lefts <> 1 or rights <> 1 or wholes > 0))
+           or (side = 'whole' and lefts + rights > 0)
+        """
+    )
+
+
+def fail_strata_exceeding_total(con: duckdb.DuckDBPyConnection, valid: str, failed: str) -> None:
+    """Severity or skin-type strata of an arm may not hold more patients than its 'all' row."""
+    con.execute(
+        f"""
+        insert into {failed}
+        select s.source_row, 'n', s.n::varchar, 'strata_exceed_total',
+               'the ' || s.stratum_kind || ' strata of this arm add up to ' || s.strata_n
+               || ' patients but its "all" row has n = ' || a.n
+        from (
+            select *, sum(n) over (
+                partition by study_id, intervention, outcome_scale, followup_weeks, stratum_kind
+            ) as strata_n
+            from {valid}
+            where stratum_kind <> 'all'
+        ) s
+        join {valid} a
+          on a.stratum_kind = 'all'
+         and (a.study_id, a.intervention, a.outcome_scale, a.followup_weeks)
+           = (s.study_id, s.intervention, s.outcome_scale, s.followup_weeks)
+        where s.strata_n > a.n
+        """
+    )

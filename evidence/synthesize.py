@@ -138,6 +138,8 @@ def _visits(study, rng, subject, side, arm, fitz, scar_type, grade, score, shift
         gain = round(latent * frac + subject_noise + rng.normal(0.0, 0.25))
         followup_grade = int(np.clip(grade - gain, 1, 4))
         followup_score = int(np.clip(round(score * (1 - pct * frac + rng.normal(0, 0.06))), 0, 84))
+        # keep the two Goodman-Baron scales consistent: macular-only (grade 1) scores <= 3
+        followup_score = min(followup_score, 3) if followup_grade == 1 else max(followup_score, 1)
         out.append(
             {
                 "study_id": study.study_id,

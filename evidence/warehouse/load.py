@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 
 from evidence.errors import RowFailure, UnreadableFileError
+from evidence.warehouse.deidentify import find_identifiers
+from evidence.warehouse.row_rules import apply_row_rules
 from evidence.warehouse.staging import (
     FAILURE_COLUMNS,
     SUPPORTED_SUFFIXES,
@@ -28,8 +30,6 @@ from evidence.warehouse.staging import (
     stage_file,
     validate_batches,
 )
-from evidence.warehouse.deidentify import find_identifiers
-from evidence.warehouse.row_rules import apply_row_rules
 from evidence.warehouse.tables import TARGET_TABLES, contract_columns, ensure_tables
 from schemas.privacy import LOAD_TRANSFORMS
 from schemas.raw import LAYOUTS

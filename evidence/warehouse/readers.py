@@ -195,7 +195,7 @@ def _read_csv_by_line(
             good.append([row, *[f if f != "" else None for f in fields]])
     frame = pd.DataFrame(good, columns=["_row", *shape.header])
     frame["_row"] = frame["_row"].astype("int64")
-    return frame.astype({h: "string" for h in shape.header}), malformed
+    return frame.astype(dict.fromkeys(shape.header, "string")), malformed
 
 
 def read_excel_as_text(path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -204,7 +204,7 @@ def read_excel_as_text(path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on bad files
+    except Exception as exc:
         raise UnreadableFileError(str(path), f"cannot be read as Excel: {exc}") from exc
     sheets: list[tuple[str, list[str], list[list[str | None]]]] = []
     try:

@@ -28,12 +28,12 @@ def small_warehouse(empty_landing: Path, tmp_path: Path) -> Path:
         HEADER
         + "H1,a,microneedling,IV,boxcar,3,3,3,4,30,28,2,false\n"  # early visit: ignored
         + "H1,a,microneedling,IV,boxcar,3,2,3,12,30,20,2,false\n"
-        + "H1,b,microneedling,IV,boxcar,3,1,3,12,32,16,3,true\n"
+        + "H1,b,microneedling,IV,boxcar,3,1,3,12,32,3,3,true\n"
         + "H1,c,microneedling,II,boxcar,4,3,3,12,50,41,4,false\n"
         + "H1,d,microneedling,II,boxcar,4,2,3,12,48,30,1,false\n"
         + "H2,e,microneedling,IV,rolling,3,3,4,24,28,25,2,true\n"
         + "H2,f,microneedling,IV,rolling,3,2,4,24,26,18,,\n"
-        + "H2,g,microneedling,IV,rolling,3,1,4,24,35,20,5,false\n",
+        + "H2,g,microneedling,IV,rolling,3,1,4,24,35,2,5,false\n",
         encoding="utf-8",
     )
     warehouse = tmp_path / "w.duckdb"

@@ -21,6 +21,7 @@ from evidence.reporting.context import ReportContext
 from evidence.reporting.render import write_report
 from evidence.warehouse import connect, load
 from evidence.warehouse.build import build_models
+from evidence.warehouse.convert import write_conversions
 from evidence.warehouse.pool import PoolingSettings, write_pooled
 from evidence.warehouse.tables import ensure_tables
 
@@ -115,7 +116,9 @@ def build_and_pool(build: Path, settings: RunSettings) -> int:
     """Rebuild the SQL models and the pooled tables; returns the number of pooled groups."""
     progress.emit("build", "SQL models")
     with connect.connect_write(build) as con:
-        build_models(con, layers=("staging", "intermediate"), parameters={"rho": settings.rho})
+        build_models(con, layers=("staging",))
+        write_conversions(con)
+        build_models(con, layers=("intermediate",), parameters={"rho": settings.rho})
         progress.emit("pool", f"random-effects pooling ({settings.method})")
         groups = write_pooled(con, settings.pooling())
         build_models(con, layers=("marts",), parameters={"rho": settings.rho})

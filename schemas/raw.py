@@ -453,11 +453,18 @@ class StudyArms(pa.DataFrameModel):
     )
     @classmethod
     def _has_summary(cls, df: pd.DataFrame) -> pd.Series:
-        change = df["change_mean"].notna() & df["change_sd"].notna()
+        spread = (
+            df["change_sd"].notna()
+            | df["change_se"].notna()
+            | (df["change_ci_lb"].notna() & df["change_ci_ub"].notna())
+        )
+        change = df["change_mean"].notna() & spread
         pre_post = (
             df[["baseline_mean", "baseline_sd", "followup_mean", "followup_sd"]].notna().all(axis=1)
         )
-        return (change | pre_post | df["responders"].notna()).astype(bool)
+        medians = df[["baseline_median", "followup_median"]].notna().all(axis=1)
+        safety = df["pih_events"].notna() | df["erythema_days"].notna()
+        return (change | pre_post | medians | df["responders"].notna() | safety).astype(bool)
 
 
 #: Which model reads a file, chosen by the columns its header carries.

@@ -157,3 +157,23 @@ def test_pooled_views_match_r_metafor_two_stage_golden(empty_landing: Path, tmp_
                 case["outcome_scale"],
                 field,
             )
+
+
+def test_published_change_with_only_a_ci_is_converted_and_says_so(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    from scipy import stats  # noqa: PLC0415
+
+    (empty_landing / "paper.csv").write_text(
+        "study_id,intervention,stratum_kind,stratum_value,outcome_scale,followup_weeks,n,"
+        "change_mean,change_ci_lb,change_ci_ub,data_origin,citation,source_url,locator\n"
+        "P2,microneedling,all,all,gb_quantitative,26,20,3.4,2.1,4.7,synthetic,Fixture,synthetic://p2,t1\n",
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    ingest(empty_landing, warehouse)
+    ((yi, vi, conversion),) = rows(warehouse, "select yi, vi, conversion from int_arm_effects")
+    sd = math.sqrt(20) * (4.7 - 2.1) / (2 * stats.t.isf(0.025, 19))
+    assert yi == pytest.approx(3.4)
+    assert vi == pytest.approx(sd**2 / 20)
+    assert "CI" in conversion

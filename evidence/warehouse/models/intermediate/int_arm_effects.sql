@@ -7,6 +7,7 @@ with patient_arms as (
         *,
         'patient_level' as evidence_source,
         false as is_change_sd_imputed,
+        null::varchar as conversion,
         null::varchar as citation,
         null::varchar as source_url
     from int_patient_arm_summaries
@@ -23,14 +24,14 @@ arms as (
     select
         study_id, intervention, outcome_scale, stratum_kind, stratum_value, followup_weeks,
         n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd,
-        change_mean, change_sd, is_change_sd_imputed, responders, data_origin,
+        change_mean, change_sd, is_change_sd_imputed, conversion, responders, data_origin,
         evidence_source, citation, source_url
     from patient_arms
     union all by name
     select
         study_id, intervention, outcome_scale, stratum_kind, stratum_value, followup_weeks,
         n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd,
-        change_mean, change_sd, is_change_sd_imputed, responders, data_origin,
+        change_mean, change_sd, is_change_sd_imputed, conversion, responders, data_origin,
         evidence_source, citation, source_url
     from published_arms
 ),

@@ -1,9 +1,30 @@
 -- materialized: table
 -- Published rows at each study arm's last reported time point, with the improvement and its
 -- SD; where a paper gives only baseline and follow-up SDs, the change SD assumes the pre/post
--- correlation $rho (Cochrane Handbook 6.5.2.8) and the row says so.
-with arms as (
+-- correlation $rho (Cochrane Handbook 6.5.2.8) and the row says so. Medians, SEs and CIs were
+-- converted to means and SDs beforehand (int_study_arm_conversions, written in Python).
+with reported as (
     select * from stg_study_arms
+),
+
+conversions as (
+    select * from int_study_arm_conversions
+),
+
+arms as (
+    select
+        r.* replace (
+            coalesce(r.baseline_mean, c.baseline_mean) as baseline_mean,
+            coalesce(r.baseline_sd, c.baseline_sd) as baseline_sd,
+            coalesce(r.followup_mean, c.followup_mean) as followup_mean,
+            coalesce(r.followup_sd, c.followup_sd) as followup_sd,
+            coalesce(r.change_mean, c.change_mean) as change_mean,
+            coalesce(r.change_sd, c.change_sd) as change_sd
+        ),
+        c.conversion
+    from reported as r
+    left join conversions as c
+        using (study_id, intervention, stratum_kind, stratum_value, outcome_scale, followup_weeks)
 ),
 
 last_time_point as (
@@ -32,14 +53,14 @@ final as (
         coalesce(change_mean, baseline_mean - followup_mean) as change_mean,
         coalesce(
             change_sd,
-            sqrt(greatest(
+            sqrt(
                 baseline_sd * baseline_sd + followup_sd * followup_sd
-                - 2 * $rho * baseline_sd * followup_sd,
-                0
-            ))
+                - 2 * $rho * baseline_sd * followup_sd
+            )
         ) as change_sd,
         change_sd is null and baseline_sd is not null and followup_sd is not null
             as is_change_sd_imputed,
+        conversion,
         responders,
         data_origin,
         citation,

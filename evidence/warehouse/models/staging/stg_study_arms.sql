@@ -1,31 +1,11 @@
 -- materialized: view
--- Published study-level rows as loaded.
+-- Published study-level rows as loaded: every contract column, plus the source file and row.
 with source as (
     select * from study_arms
 ),
 
 final as (
-    select
-        study_id,
-        intervention,
-        stratum_kind,
-        stratum_value,
-        outcome_scale,
-        followup_weeks,
-        n,
-        baseline_mean,
-        baseline_sd,
-        followup_mean,
-        followup_sd,
-        change_mean,
-        change_sd,
-        responders,
-        data_origin,
-        citation,
-        source_url,
-        design,
-        locator,
-        source_file
+    select * exclude (source_sha256, run_id)
     from source
 )
 

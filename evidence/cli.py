@@ -57,6 +57,9 @@ def run(
         str, typer.Option(help="tau² estimator: REML, DL, PM, ML, HE, SJ, EE.")
     ] = "REML",
     test: Annotated[str, typer.Option(help="z, or knha for Hartung-Knapp.")] = "z",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse files with columns outside the contract.")
+    ] = False,
 ) -> None:
     """Run the pipeline flow on LANDING and write the report."""
     if method not in {"REML", "DL", "PM", "ML", "HE", "SJ", "EE", "FE"}:
@@ -85,6 +88,8 @@ def run(
                 bar.update(files, description="files", total=event.total, detail=event.detail)
             elif event.step == "files":
                 bar.update(files, advance=event.advance, detail=event.detail)
+            elif event.step == "wait":
+                bar.console.print(f"[yellow]{event.detail}[/yellow]")
             else:
                 bar.update(files, detail=f"{event.step}: {event.detail}")
 
@@ -97,6 +102,7 @@ def run(
                 rho=rho,
                 method=method,
                 test=test,
+                strict=strict,
             )
         except EvidenceError as exc:
             err.print(f"[red]failed:[/red] {exc}")
@@ -120,6 +126,9 @@ def run(
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or Excel files.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Columns outside the contract fail the file.")
+    ] = False,
 ) -> None:
     """Check FILES against the contract without loading them; exit 1 if any row fails."""
     from evidence.warehouse.load import check_file  # noqa: PLC0415
@@ -128,7 +137,7 @@ def validate(
     for path in files:
         if not path.is_file():
             raise typer.BadParameter(f"{path} does not exist", param_hint="FILES")
-        validated, failures = check_file(path)
+        validated, failures = check_file(path, strict=strict)
         rows = validated.staged.rows_in if validated.staged else 0
         bad = len({f.row_number for f in failures})
         failed += bad if validated.staged else 1

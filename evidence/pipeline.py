@@ -45,6 +45,7 @@ class RunSettings:
     rho: float = 0.5
     method: str = "REML"
     test: str = "z"
+    strict: bool = False  # refuse files with columns outside the contract
 
     def pooling(self) -> PoolingSettings:
         return PoolingSettings(method=self.method, test=self.test)
@@ -102,7 +103,7 @@ def discover(settings: RunSettings) -> list[str]:
 def validate_file(build: Path, settings: RunSettings, source_file: str) -> load.ValidatedFile:
     progress.emit("validate", source_file)
     with connect.connect_write(build) as con:
-        return load.validate_file(con, Path(settings.landing), source_file)
+        return load.validate_file(con, Path(settings.landing), source_file, strict=settings.strict)
 
 
 def load_file(build: Path, validated: load.ValidatedFile, run_id: str) -> load.FileOutcome:

@@ -25,9 +25,10 @@ def evidence_pipeline(
     rho: float = 0.5,
     method: str = "REML",
     test: str = "z",
+    strict: bool = False,
 ) -> pipeline.RunResult:
     """Ingest the landing folder into the warehouse and write the evidence report."""
-    settings = pipeline.RunSettings(landing, warehouse, reports, rho, method, test)
+    settings = pipeline.RunSettings(landing, warehouse, reports, rho, method, test, strict)
     record = pipeline.RunRecord(
         run_id=pipeline.new_run_id(),
         started_at=datetime.now(UTC).isoformat(),

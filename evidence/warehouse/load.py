@@ -87,7 +87,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def validate_file(con: duckdb.DuckDBPyConnection, landing: Path, source_file: str) -> ValidatedFile:
+def validate_file(
+    con: duckdb.DuckDBPyConnection, landing: Path, source_file: str, *, strict: bool = False
+) -> ValidatedFile:
     """Stage and validate one file; public tables are not touched."""
     ensure_tables(con)
     path = landing / source_file
@@ -116,7 +118,6 @@ def validate_file(con: duckdb.DuckDBPyConnection, landing: Path, source_file: st
         staged = stage_file(con, path, raw)
     except UnreadableFileError as exc:
         return ValidatedFile(source_file, sha, size, tag, None, exc.status, exc.reason)
-    columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
     con.execute(
         f"create table {valid} as select * from (select "
         + ", ".join(f"null::{t} as {n}" for n, t, _ in contract_columns(LAYOUTS[staged.layout]))
@@ -130,35 +131,57 @@ def validate_file(con: duckdb.DuckDBPyConnection, landing: Path, source_file: st
         f"insert into {failed} select _row, null, line, 'malformed_line', "
         f"'line cannot be split into the header''s columns: ' || reason from {raw}_malformed"
     )
-    findings = (
-        find_identifiers(con, raw, list(staged.headers)) if staged.layout == "patient" else []
-    )
-    if findings:
-        staged = replace(staged, redacted=tuple(f.column for f in findings))
-        for finding in findings:
-            _fail_every_row(
-                con, staged, failed, finding.column, "direct_identifier", finding.message()
-            )
-    elif staged.missing_required:
-        for column in staged.missing_required:
-            message = f"required column {column} is missing from the file"
-            _fail_every_row(con, staged, failed, column, "required_column", message)
-    else:
-        for rows, failures in validate_batches(con, staged):
-            batch = rows.reset_index(names="source_row")[[*columns, "source_row"]]
-            con.register("_batch", batch)
-            try:
-                con.execute(f"insert into {valid} select * from _batch")
-            finally:
-                con.unregister("_batch")
-            if not failures.empty:
-                con.register("_failures", failures[FAILURE_COLUMNS])
-                try:
-                    con.execute(f"insert into {failed} select * from _failures")
-                finally:
-                    con.unregister("_failures")
-        apply_row_rules(con, source_file, staged.layout, valid, failed)
+    staged, refusals = _file_refusals(con, staged, strict=strict)
+    for column, rule, message in refusals:
+        _fail_every_row(con, staged, failed, column, rule, message)
+    if not refusals:
+        _validate_rows(con, source_file, staged, valid, failed)
     return ValidatedFile(source_file, sha, size, tag, staged)
+
+
+def _file_refusals(
+    con: duckdb.DuckDBPyConnection, staged: StagedFile, *, strict: bool
+) -> tuple[StagedFile, list[tuple[str, str, str]]]:
+    """Reasons to refuse every row of a file: (column, rule, message), most serious first."""
+    if staged.layout == "patient":
+        findings = find_identifiers(con, staged.table, list(staged.headers))
+        if findings:
+            redacted = replace(staged, redacted=tuple(f.column for f in findings))
+            return redacted, [(f.column, "direct_identifier", f.message()) for f in findings]
+    if strict and staged.unknown_columns:
+        return staged, [
+            (
+                c,
+                "unknown_column",
+                f"column {c!r} is not in the contract (strict mode refuses such files)",
+            )
+            for c in staged.unknown_columns
+        ]
+    return staged, [
+        (c, "required_column", f"required column {c} is missing from the file")
+        for c in staged.missing_required
+    ]
+
+
+def _validate_rows(
+    con: duckdb.DuckDBPyConnection, source_file: str, staged: StagedFile, valid: str, failed: str
+) -> None:
+    """Validate every row against the contract, then the rules that span rows."""
+    columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
+    for rows, failures in validate_batches(con, staged):
+        batch = rows.reset_index(names="source_row")[[*columns, "source_row"]]
+        con.register("_batch", batch)
+        try:
+            con.execute(f"insert into {valid} select * from _batch")
+        finally:
+            con.unregister("_batch")
+        if not failures.empty:
+            con.register("_failures", failures[FAILURE_COLUMNS])
+            try:
+                con.execute(f"insert into {failed} select * from _failures")
+            finally:
+                con.unregister("_failures")
+    apply_row_rules(con, source_file, staged.layout, valid, failed)
 
 
 def _fail_every_row(
@@ -290,12 +313,12 @@ def _sql_text(text: str) -> str:
     return text.replace("'", "''")
 
 
-def check_file(path: Path) -> tuple[ValidatedFile, list[RowFailure]]:
+def check_file(path: Path, *, strict: bool = False) -> tuple[ValidatedFile, list[RowFailure]]:
     """Validate one file against the contract without loading it (in-memory DuckDB)."""
     con = duckdb.connect()
     try:
         ensure_tables(con)
-        validated = validate_file(con, path.parent, path.name)
+        validated = validate_file(con, path.parent, path.name, strict=strict)
         if validated.staged is None:
             failure = RowFailure(str(path), None, None, None, "readable_file", validated.message)
             return validated, [failure]

@@ -120,7 +120,7 @@ def run(
         )
     out.print("Summary:")
     for line in result.summary_lines:
-        out.print(f"  {line}", highlight=False, soft_wrap=True)
+        out.print(f"  {line}", highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -142,7 +142,12 @@ def validate(
         bad = len({f.row_number for f in failures})
         failed += bad if validated.staged else 1
         layout = validated.staged.layout if validated.staged else "unreadable"
-        out.print(f"{path}: {layout}, {rows} rows, {bad} failing", highlight=False, soft_wrap=True)
+        out.print(
+            f"{path}: {layout}, {rows} rows, {bad} failing",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
         if validated.staged and validated.staged.unknown_columns:
             out.print(
                 f"{path}: columns not in the contract (ignored): "
@@ -151,7 +156,7 @@ def validate(
                 soft_wrap=True,
             )
         for failure in failures:
-            out.print("  " + failure.describe(), highlight=False, soft_wrap=True)
+            out.print("  " + failure.describe(), highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -255,7 +260,7 @@ def meta(
     try:
         result = run_meta(input_csv, options)
     except EvidenceError as exc:
-        err.print(f"failed: {exc}", highlight=False, soft_wrap=True)
+        err.print(f"failed: {exc}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(1) from exc
     if as_json:
         sys.stdout.write(json.dumps(result, indent=1, allow_nan=False) + "\n")

@@ -65,28 +65,64 @@ def _ingest_in_process(landing: str, warehouse: str, run_id: str) -> None:
     ingest(Path(landing), Path(warehouse), run_id=run_id)
 
 
-def test_two_concurrent_runs_serialise_and_load_each_file_once(
+def _read_while_running(warehouse: str, seconds: float, results: multiprocessing.Queue) -> None:
+    """An analyst polling the published file read-only; reports what each read saw."""
+    import time  # noqa: PLC0415
+
+    import duckdb  # noqa: PLC0415
+
+    deadline = time.monotonic() + seconds
+    seen: list[object] = []
+    while time.monotonic() < deadline:
+        if not Path(warehouse).exists():
+            seen.append("absent")
+        else:
+            try:
+                con = duckdb.connect(warehouse, read_only=True)
+                try:
+                    seen.append(con.sql("select count(*) from patient_outcomes").fetchall()[0][0])
+                finally:
+                    con.close()
+            except duckdb.Error as exc:
+                seen.append(f"error: {exc}")
+        time.sleep(0.02)
+    results.put(seen)
+
+
+def test_two_concurrent_runs_and_a_reader_see_only_whole_warehouses(
     landing: Path, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "w.duckdb"
+    single = tmp_path / "single.duckdb"
+    ingest(landing, single)
+    complete = rows(single, "select count(*) from patient_outcomes")[0][0]
     context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    reader = context.Process(target=_read_while_running, args=(str(warehouse), 12.0, results))
     runs = [
         context.Process(target=_ingest_in_process, args=(str(landing), str(warehouse), f"run-{i}"))
         for i in range(2)
     ]
+    reader.start()
     for process in runs:
         process.start()
     for process in runs:
         process.join(timeout=240)
         assert process.exitcode == 0
-    single = tmp_path / "single.duckdb"
-    ingest(landing, single)
-    count = "select (select count(*) from patient_outcomes), (select count(*) from study_arms), (select count(*) from quarantine)"
+    seen = results.get(timeout=60)
+    reader.join(timeout=60)
+    count = (
+        "select (select count(*) from patient_outcomes), (select count(*) from study_arms), "
+        "(select count(*) from quarantine)"
+    )
     assert rows(warehouse, count) == rows(single, count)
     files = len(discover_files(landing))
     assert rows(warehouse, "select count(*), count(distinct source_file) from ingest_log") == [
         (files, files)
     ]
+    assert seen, "the reader never ran"
+    assert set(seen) <= {"absent", complete}, sorted(set(map(str, seen)))
+    assert complete in seen
 
 
 def test_analyst_can_read_published_warehouse_while_a_run_writes(
@@ -106,3 +142,32 @@ def test_analyst_can_read_published_warehouse_while_a_run_writes(
         # mid-run: the published file opens read-only and still shows the previous state
         assert rows(warehouse, "select count(*) from patient_outcomes") == before
     assert rows(warehouse, "select count(*) from patient_outcomes")[0][0] == before[0][0] + 96
+
+
+def test_second_writer_is_told_who_it_waits_for_and_gives_up_clearly(tmp_path: Path) -> None:
+
+    from evidence.errors import WarehouseBusyError  # noqa: PLC0415
+    from evidence.warehouse.connect import writer_lock  # noqa: PLC0415
+
+    warehouse = tmp_path / "w.duckdb"
+    told: list[str] = []
+    with writer_lock(warehouse):
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+
+        def second() -> None:
+            messages: list[str] = []
+            try:
+                with writer_lock(warehouse, wait_seconds=0.5, on_wait=messages.append):
+                    queue.put(("acquired", messages))
+            except WarehouseBusyError as exc:
+                queue.put((str(exc), messages))
+
+        process = context.Process(target=second)
+        process.start()
+        outcome, told = queue.get(timeout=30)
+        process.join(timeout=30)
+    assert "is being written by run pid" in outcome
+    assert "gave up after" in outcome
+    assert told
+    assert told[0].startswith("waiting for run pid")

@@ -19,7 +19,8 @@ from evidence import progress
 from evidence.reporting import from_warehouse
 from evidence.reporting.context import ReportContext
 from evidence.reporting.render import write_report
-from evidence.warehouse import connect, load
+from evidence.warehouse import connect, load, scratch
+from evidence.warehouse.analyses import write_analyses
 from evidence.warehouse.build import build_models
 from evidence.warehouse.convert import write_conversions
 from evidence.warehouse.pool import PoolingSettings, write_pooled
@@ -113,8 +114,38 @@ def load_file(build: Path, validated: load.ValidatedFile, run_id: str) -> load.F
     return outcome
 
 
-def build_and_pool(build: Path, settings: RunSettings) -> int:
-    """Rebuild the SQL models and the pooled tables; returns the number of pooled groups."""
+@contextmanager
+def validation_scratch(build: Path) -> Iterator[Path]:
+    """Scratch space where files are validated concurrently (see ``warehouse.scratch``)."""
+    with scratch.scratch_space(build) as folder:
+        yield folder
+
+
+def validate_file_isolated(
+    scratch_dir: Path, settings: RunSettings, source_file: str
+) -> load.ValidatedFile:
+    """Validate one file in its own scratch DuckDB file; safe in any thread or process."""
+    progress.emit("validate", source_file)
+    return scratch.validate_isolated(
+        scratch_dir, Path(settings.landing), source_file, strict=settings.strict
+    )
+
+
+def load_validated(
+    build: Path, scratch_dir: Path, validated: load.ValidatedFile, run_id: str
+) -> load.FileOutcome:
+    """The serialized step: adopt a scratch validation into the build file and load it."""
+    with connect.connect_write(build) as con:
+        adopted = scratch.adopt_staging(con, scratch_dir, validated)
+        outcome = load.load_file(con, adopted, run_id)
+    progress.emit("files", f"{outcome.source_file}: {outcome.status}", advance=1)
+    return outcome
+
+
+def build_and_pool(build: Path, settings: RunSettings, run_id: str | None = None) -> int:
+    """Rebuild the SQL models, the pooled tables and the analyses the report shows (and, with
+    a ``run_id``, append the pooled estimates to ``fct_pooled_history``); returns the number
+    of pooled groups."""
     progress.emit("build", "SQL models")
     with connect.connect_write(build) as con:
         build_models(con, layers=("staging",))
@@ -122,6 +153,7 @@ def build_and_pool(build: Path, settings: RunSettings) -> int:
         build_models(con, layers=("intermediate",), parameters={"rho": settings.rho})
         progress.emit("pool", f"random-effects pooling ({settings.method})")
         groups = write_pooled(con, settings.pooling())
+        write_analyses(con, settings.pooling(), rho=settings.rho, run_id=run_id)
         build_models(con, layers=("marts",), parameters={"rho": settings.rho})
     return groups
 

@@ -12,9 +12,13 @@ from datetime import UTC, datetime
 
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.states import Completed
+from prefect.utilities.annotations import unmapped
 
-from evidence import pipeline
+from evidence import notifications, pipeline
+from evidence.warehouse.load import FileOutcome
 from flows import tasks
+from flows.runners import task_runner_for
 
 
 @flow(name="scar-evidence", log_prints=True)
@@ -26,6 +30,8 @@ def evidence_pipeline(
     method: str = "REML",
     test: str = "z",
     strict: bool = False,
+    task_runner: str = "threads",
+    workers: int = 4,
 ) -> pipeline.RunResult:
     """Ingest the landing folder into the warehouse and write the evidence report."""
     settings = pipeline.RunSettings(landing, warehouse, reports, rho, method, test, strict)
@@ -36,15 +42,43 @@ def evidence_pipeline(
         prefect_flow_run_id=flow_run.get_id(),
         versions=pipeline.package_versions(),
     )
-    with pipeline.writer_session(settings) as build:
-        outcomes = []
-        for source_file in tasks.discover_files(settings):
-            validated = tasks.validate_file(build, settings, source_file)
-            outcomes.append(tasks.load_file(build, validated, record.run_id))
-        groups = tasks.build_and_pool(build, settings)
-        record = replace(record, outcomes=tuple(outcomes), groups_pooled=groups)
-        tasks.record_run(build, record)
+    source_files: list[str] = []
+    outcomes: list[FileOutcome] = []
+    try:
+        with pipeline.writer_session(settings) as build:
+            # Files are validated concurrently on `task_runner`, each in its own scratch
+            # DuckDB file; loads into the build file stay here, one at a time, in order.
+            with (
+                pipeline.validation_scratch(build) as scratch,
+                task_runner_for(task_runner, workers) as runner,
+            ):
+                source_files = tasks.discover_files(settings)
+                validations = runner.map(
+                    tasks.validate_file_isolated,
+                    {
+                        "scratch": unmapped(scratch),
+                        "settings": unmapped(settings),
+                        "source_file": source_files,
+                    },
+                )
+                for validation in validations:
+                    validated = validation.result()
+                    outcomes.append(tasks.load_validated(build, scratch, validated, record.run_id))
+            groups = tasks.build_and_pool(build, settings, record.run_id)
+            record = replace(record, outcomes=tuple(outcomes), groups_pooled=groups)
+            tasks.record_run(build, record)
+    except Exception as exc:
+        failed_file = source_files[len(outcomes)] if len(outcomes) < len(source_files) else None
+        tasks.notify(
+            notifications.run_notice(
+                outcomes, warehouse=warehouse, failed_file=failed_file, error=str(exc)
+            )
+        )
+        raise
     ctx = tasks.read_report_context(record)
     files = tasks.write_report(ctx, record)
     tasks.post_artifact(files)
-    return pipeline.RunResult(record=record, files=files, summary_lines=ctx.summary_lines)
+    result = pipeline.RunResult(record=record, files=files, summary_lines=ctx.summary_lines)
+    notice = notifications.run_notice(record.outcomes, warehouse=warehouse)
+    tasks.notify(notice)
+    return Completed(message=notice.message, data=result)  # type: ignore[return-value]

@@ -7,8 +7,10 @@ from pathlib import Path
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
 
 from evidence import pipeline
+from evidence.notifications import RunNotice
 from evidence.reporting.context import ReportContext
 from evidence.warehouse.load import FileOutcome, ValidatedFile
 
@@ -29,8 +31,8 @@ def load_file(build: Path, validated: ValidatedFile, run_id: str) -> FileOutcome
 
 
 @task(name="aggregate-and-synthesize", cache_policy=NO_CACHE)
-def build_and_pool(build: Path, settings: pipeline.RunSettings) -> int:
-    return pipeline.build_and_pool(build, settings)
+def build_and_pool(build: Path, settings: pipeline.RunSettings, run_id: str | None = None) -> int:
+    return pipeline.build_and_pool(build, settings, run_id)
 
 
 @task(name="record-run", cache_policy=NO_CACHE)
@@ -54,4 +56,46 @@ def post_artifact(files: pipeline.ReportFiles) -> None:
         key="scar-evidence-report",
         markdown=files.markdown.read_text(encoding="utf-8"),
         description=f"scar-evidence report; HTML at {files.html}",
+    )
+
+
+# --- concurrent validation, serialized loading, notifications (flows/runners.py) ---
+
+
+@task(
+    name="validate-file-isolated",
+    cache_policy=NO_CACHE,
+    task_run_name="validate {source_file}",
+    retries=2,  # transient I/O on the landing folder (network shares, files still syncing)
+    retry_delay_seconds=[2, 10],
+    timeout_seconds=1800,
+)
+def validate_file_isolated(
+    scratch: Path, settings: pipeline.RunSettings, source_file: str
+) -> ValidatedFile:
+    return pipeline.validate_file_isolated(scratch, settings, source_file)
+
+
+@task(
+    name="load-validated",
+    cache_policy=NO_CACHE,
+    task_run_name="load {validated.source_file}",
+    timeout_seconds=1800,
+)
+def load_validated(
+    build: Path, scratch: Path, validated: ValidatedFile, run_id: str
+) -> FileOutcome:
+    return pipeline.load_validated(build, scratch, validated, run_id)
+
+
+@task(name="notify", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def notify(notice: RunNotice) -> None:
+    """Emit the run's notice as a Prefect event (automations can mail or page on it)."""
+    emit_event(
+        event=notice.event,
+        resource={
+            "prefect.resource.id": f"scar-evidence.warehouse.{notice.payload['warehouse']}",
+            "prefect.resource.name": "scar-evidence warehouse",
+        },
+        payload={"message": notice.message, **notice.payload},
     )

@@ -50,6 +50,9 @@ class StudyEffect:
     ci_lb: float
     ci_ub: float
     weight_pct: float | None  # random-effects weight in percent, None when not pooled
+    design: str | None = None  # rct | split_face | prospective ... (None: not reported)
+    risk_of_bias: str | None = None  # low | some | high (None: not assessed)
+    evidence_source: str = ""  # patient_level | study_level
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,14 @@ class PooledStratum:
     responder_rate: float | None  # proportion 0-1 improving by >= 1 grade
     method: str  # e.g. "REML, z" or "REML, Hartung-Knapp"
     studies: tuple[StudyEffect, ...] = ()
+    qe: float | None = None  # Cochran's Q
+    qe_p: float | None = None
+
+    @property
+    def anchor(self) -> str:
+        """The id of this result in the HTML report (pooled number -> its study rows)."""
+        raw = f"pooled-{self.stratum_kind}-{self.stratum_value}-{self.intervention}-{self.outcome_scale}"
+        return "".join(c if c.isalnum() or c == "-" else "-" for c in raw.lower())
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,172 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class StudyRecord:
+    """One study and where its rows come from (provenance)."""
+
+    study_id: str
+    origin: str
+    design: str | None
+    risk_of_bias: str | None
+    risk_of_bias_reason: str | None
+    citation: str
+    source_url: str
+    files: tuple[tuple[str, str], ...] = ()  # (source_file, sha256)
+
+    @property
+    def anchor(self) -> str:
+        return "study-" + "".join(c if c.isalnum() else "-" for c in self.study_id.lower())
+
+
+@dataclass(frozen=True)
+class SubgroupTest:
+    """The test for subgroup differences of one stratification."""
+
+    stratification: str  # severity | skin_type | skin_group | intervention
+    intervention: str
+    outcome_scale: str
+    n_subgroups: int
+    subgroups: str
+    q_between: float | None
+    df: int | None
+    pval: float | None
+    note: str
+
+
+@dataclass(frozen=True)
+class RegressionPoint:
+    study_id: str
+    x: float
+    yi: float
+    vi: float
+
+
+@dataclass(frozen=True)
+class MetaRegression:
+    """Improvement against one protocol moderator (sessions or needle depth)."""
+
+    intervention: str
+    outcome_scale: str
+    moderator: str
+    k: int
+    k_without_moderator: int
+    status: str  # "performed" or "not performed (k = 6 < 10)"
+    intercept: float | None = None
+    slope: float | None = None
+    slope_ci_lb: float | None = None
+    slope_ci_ub: float | None = None
+    slope_pval: float | None = None
+    var_intercept: float | None = None
+    var_slope: float | None = None
+    cov_intercept_slope: float | None = None
+    crit: float | None = None
+    tau2: float | None = None
+    i2: float | None = None
+    points: tuple[RegressionPoint, ...] = ()
+
+
+@dataclass(frozen=True)
+class SafetyPooled:
+    """A pooled safety outcome in one skin-type stratum (proportion or mean days)."""
+
+    outcome: str  # pih | erythema_days
+    stratum_kind: str  # skin_type | skin_group | all
+    stratum_value: str
+    k_studies: int
+    events: int | None
+    n: int
+    estimate: float | None
+    ci_lb: float | None
+    ci_ub: float | None
+    pi_lb: float | None
+    pi_ub: float | None
+    i2: float | None
+    method: str
+    studies: tuple[StudyEffect, ...] = ()
+
+
+@dataclass(frozen=True)
+class AdverseEventReport:
+    study_id: str
+    intervention: str
+    origin: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FlowCount:
+    """One box of the data-flow diagram."""
+
+    label: str
+    count: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    source_file: str
+    change: str  # new | changed
+    sha256: str
+    rows_loaded: int
+    origin: str
+
+
+@dataclass(frozen=True)
+class EstimateChange:
+    """How one pooled estimate moved since the previous run."""
+
+    label: str
+    intervention: str
+    outcome_scale: str
+    k_before: int | None
+    k_after: int | None
+    before: float | None
+    after: float | None
+    ci_before: tuple[float | None, float | None]
+    ci_after: tuple[float | None, float | None]
+    status: str  # moved | new | dropped | unchanged
+
+
+@dataclass(frozen=True)
+class RhoRow:
+    rho: float
+    intervention: str
+    outcome_scale: str
+    stratum: str
+    k_studies: int
+    k_imputed: int
+    mean_change: float | None
+    ci_lb: float | None
+    ci_ub: float | None
+    i2: float | None
+
+
+@dataclass(frozen=True)
+class SofRow:
+    """One Summary-of-Findings row: a comparison x outcome with its certainty."""
+
+    comparison: str
+    outcome: str
+    outcome_scale: str
+    k_studies: int
+    n_patients: int
+    effect: str  # formatted estimate [95% CI], e.g. "0.90 [0.67, 1.12] grades"
+    prediction: str  # formatted 95% PI or an em dash with a reason
+    estimate: float | None
+    ci_lb: float | None
+    ci_ub: float | None
+    pi_lb: float | None
+    pi_ub: float | None
+    certainty: str
+    start: str
+    start_reason: str
+    downgrades: tuple[tuple[str, int, str], ...]  # (domain, levels, reason)
+    egger: str  # "p = 0.21" or "not performed (k < 10)"
+    anchor: str  # where its study rows are
+    synthetic: bool
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """Everything one report shows."""
 
@@ -119,3 +296,17 @@ class ReportContext:
     safety: tuple[SafetyRow, ...] = ()
     citations: tuple[Citation, ...] = ()
     summary_lines: tuple[str, ...] = ()  # the 5-line summary the CLI prints
+    plain_summary: tuple[str, ...] = ()  # the plain-language summary, generated
+    by_skin_group: tuple[PooledStratum, ...] = ()
+    subgroup_tests: tuple[SubgroupTest, ...] = ()
+    sof: tuple[SofRow, ...] = ()
+    meta_regressions: tuple[MetaRegression, ...] = ()
+    comparisons: tuple[PooledStratum, ...] = ()  # stratum_kind "comparison", md in mean_change
+    safety_pooled: tuple[SafetyPooled, ...] = ()
+    adverse_events: tuple[AdverseEventReport, ...] = ()
+    studies: tuple[StudyRecord, ...] = ()
+    data_flow: tuple[FlowCount, ...] = ()
+    previous_run_id: str | None = None
+    source_changes: tuple[SourceChange, ...] = ()
+    estimate_changes: tuple[EstimateChange, ...] = ()
+    rho_sensitivity: tuple[RhoRow, ...] = ()

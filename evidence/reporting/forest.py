@@ -238,10 +238,15 @@ def _draw_pooled(
 
 
 def _caption(pooled: PooledStratum) -> str:
+    q = ""
+    if is_number(pooled.qe) and pooled.k_studies > 1:
+        p = pooled.qe_p
+        p_shown = "< 0.001" if is_number(p) and p < 0.001 else f"= {fmt_num(p, 3)}"
+        q = f"Q = {fmt_num(pooled.qe)} (df = {pooled.k_studies - 1}), p {p_shown}; "
     return (
-        f"Random-effects model ({pooled.method}); τ² = {fmt_num(pooled.tau2, 3)}; "
+        f"Random effects ({pooled.method}); {q}τ² = {fmt_num(pooled.tau2, 3)}; "
         f"I² = {fmt_percent(pooled.i2)}; k = {fmt_int(pooled.k_studies)}; "
-        f"n = {fmt_int(pooled.n_patients)}; 95% prediction interval "
+        f"n = {fmt_int(pooled.n_patients)}; 95% PI "
         f"{fmt_ci(pooled.pi_lb, pooled.pi_ub)}"
     )
 
@@ -283,7 +288,10 @@ def _salt(
     title: str,
     null_value: float,
 ) -> str:
-    key = repr((tuple(studies), pooled, xlabel, title, null_value))
+    return _salt_text(repr((tuple(studies), pooled, xlabel, title, null_value)))
+
+
+def _salt_text(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

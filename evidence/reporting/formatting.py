@@ -130,3 +130,33 @@ def origin_label(origin: str) -> str:
 def is_web_url(url: str) -> bool:
     """Only http(s) addresses become links (never ``javascript:`` or ``data:``)."""
     return url.strip().lower().startswith(("https://", "http://"))
+
+
+INTERVENTION_LABELS = {
+    "microneedling": "Microneedling",
+    "microneedling_prp": "Microneedling + PRP",
+    "microneedling_tca": "Microneedling + TCA",
+    "microneedling_subcision": "Microneedling + subcision",
+    "microneedling_topical": "Microneedling + topical",
+    "fractional_rf_microneedling": "Fractional RF microneedling",
+    "laser": "Laser",
+    "control": "Control",
+}
+
+
+def intervention_label(code: str) -> str:
+    """A reader's name for an intervention code; unknown codes print as they are."""
+    return INTERVENTION_LABELS.get(code, code)
+
+
+def fmt_p(value: float | None) -> str:
+    """A p-value: ``"0.034"``, ``"< 0.001"``, or an em dash."""
+    if not is_number(value):
+        return DASH
+    return "< 0.001" if value < 0.001 else fmt_num(value, 3)
+
+
+def p_text(value: float | None) -> str:
+    """``"p = 0.034"``, ``"p < 0.001"``, or ``"p —"``."""
+    shown = fmt_p(value)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,10 @@ from evidence.reporting.context import (
     SourceFile,
     StudyEffect,
 )
+from evidence.reporting import analyses
+from evidence.reporting._rows import records
+from evidence.reporting.plain import plain_summary
+from evidence.reporting.sof import build_sof
 from evidence.warehouse.connect import connect_read
 
 GROUP = ("stratum_kind", "stratum_value", "intervention", "outcome_scale")
@@ -33,15 +38,7 @@ SCALE_NAMES = {
 def _records(
     con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    rel = con.execute(sql, params or {})
-    names = [d[0] for d in rel.description]
-    return [
-        {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in zip(names, row, strict=True)
-        }
-        for row in rel.fetchall()
-    ]
+    return records(con, sql, params)
 
 
 def read_report_context(
@@ -94,6 +91,9 @@ def read_report_context(
                     ci_lb=s["ci_lb"],
                     ci_ub=s["ci_ub"],
                     weight_pct=s["weight_pct"],
+                    design=s.get("design"),
+                    risk_of_bias=s.get("risk_of_bias"),
+                    evidence_source=s["evidence_source"] or "",
                 )
             )
         strata = [
@@ -115,6 +115,8 @@ def read_report_context(
                 responder_rate=p["responder_rate"],
                 method=p["method"],
                 studies=tuple(by_group.get(tuple(p[k] for k in GROUP), ())),
+                qe=p.get("qe"),
+                qe_p=p.get("qe_p"),
             )
             for p in pooled
             if p["mean_change"] is not None
@@ -138,6 +140,7 @@ def read_report_context(
                 key=lambda r: FITZ_ORDER.get(r["fitzpatrick_type"], 9),
             )
         )
+        extra = analyses.read_analyses(con, run_id)
         citations = tuple(
             Citation(**r)
             for r in _records(
@@ -168,9 +171,13 @@ def read_report_context(
         overall=tuple(_sorted(s for s in strata if s.stratum_kind == "all")),
         by_severity=tuple(_sorted(s for s in strata if s.stratum_kind == "severity")),
         by_skin_type=tuple(_sorted(s for s in strata if s.stratum_kind == "skin_type")),
+        by_skin_group=tuple(_sorted(s for s in strata if s.stratum_kind == "skin_group")),
         safety=safety,
         citations=citations,
+        **extra,
     )
+    ctx = replace(ctx, sof=build_sof(ctx))
+    ctx = replace(ctx, plain_summary=plain_summary(ctx))
     return _with_summary(ctx)
 
 
@@ -259,6 +266,4 @@ def summary_lines(ctx: ReportContext) -> tuple[str, ...]:
 
 
 def _with_summary(ctx: ReportContext) -> ReportContext:
-    from dataclasses import replace  # noqa: PLC0415
-
     return replace(ctx, summary_lines=summary_lines(ctx))

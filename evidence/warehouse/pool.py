@@ -1,9 +1,13 @@
 """Stage two of the analysis: pool the arm effects of each stratum across studies.
 
-Reads ``int_arm_effects`` (built by the SQL models), fits a random-effects model per
-stratum x intervention x outcome scale with :func:`evidence.synthesis.pooling.rma`, and writes
-``fct_pooled_improvement`` (one row per group) and ``fct_study_weights`` (one row per study arm,
-the rows of the forest plots). DuckDB has no distribution functions, so this step is Python.
+Reads ``int_arm_effects`` (built by the SQL models), adds each study's Fitzpatrick-group arms
+(``stratum_kind = 'skin_group'``: I-III and IV-VI, see ``skin_groups``), fits a
+random-effects model per stratum x intervention x outcome scale with
+:func:`evidence.synthesis.pooling.rma`, and writes ``fct_pooled_improvement`` (one row per
+group) and ``fct_study_weights`` (one row per study arm, the rows of the forest plots). DuckDB
+has no distribution functions, so this step is Python. The further analyses the report shows
+(subgroup tests, meta-regression, comparisons, safety, sensitivity, history) are in
+``evidence.warehouse.analyses``.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from scipy.stats import norm
 
 from evidence.synthesis.pooling import rma
 from evidence.synthesis.tau2 import EstimationError
+from evidence.warehouse.skin_groups import skin_group_arms
 
 GROUP = ["stratum_kind", "stratum_value", "intervention", "outcome_scale"]
+STUDY_EXTRA = ["design", "risk_of_bias", "sessions", "needle_depth_mm"]
 TEST_LABELS = {"z": "z", "knha": "Hartung-Knapp"}
 
 
@@ -49,6 +55,7 @@ def pool_arm_effects(
                 "exclusion_reason",
                 "citation",
                 "source_url",
+                *[c for c in STUDY_EXTRA if c in group.columns],
             ]
         ].copy()
         for column, value in zip(GROUP, key, strict=True):
@@ -144,24 +151,38 @@ create or replace table fct_study_weights (
     stratum_kind varchar, stratum_value varchar, intervention varchar, outcome_scale varchar,
     study_id varchar, evidence_source varchar, data_origin varchar, n bigint,
     yi double, vi double, ci_lb double, ci_ub double, weight_pct double,
-    exclusion_reason varchar, citation varchar, source_url varchar
+    exclusion_reason varchar, citation varchar, source_url varchar,
+    design varchar, risk_of_bias varchar, sessions double, needle_depth_mm double
 )
 """
 
 
 def write_pooled(con: duckdb.DuckDBPyConnection, settings: PoolingSettings) -> int:
     """Pool ``int_arm_effects`` into the fct tables; returns the number of pooled groups."""
-    arms = con.sql("select * from int_arm_effects").df()
+    arms = read_arms(con)
     pooled, studies = pool_arm_effects(arms, settings)
     con.execute(POOLED_DDL)
     con.execute(STUDY_DDL)
     for table, frame in (("fct_pooled_improvement", pooled), ("fct_study_weights", studies)):
-        if frame.empty:
-            continue
-        columns = [row[0] for row in con.sql(f"describe {table}").fetchall()]
-        con.register("_frame", frame[columns].astype(object).where(frame[columns].notna(), None))
-        try:
-            con.execute(f"insert into {table} select * from _frame")
-        finally:
-            con.unregister("_frame")
+        insert_frame(con, table, frame)
     return len(pooled)
+
+
+def read_arms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``int_arm_effects`` plus the Fitzpatrick-group arms merged from the per-type arms."""
+    arms = con.sql("select * from int_arm_effects").df()
+    groups = skin_group_arms(arms)
+    return pd.concat([arms, groups], ignore_index=True) if len(groups) else arms
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append ``frame``'s columns named like ``table``'s (missing ones as null; NaN as null)."""
+    if frame.empty:
+        return
+    columns = [row[0] for row in con.sql(f"describe {table}").fetchall()]
+    full = frame.reindex(columns=columns)
+    con.register("_frame", full.astype(object).where(full.notna(), None))
+    try:
+        con.execute(f"insert into {table} select * from _frame")
+    finally:
+        con.unregister("_frame")

@@ -2,6 +2,8 @@
 -- One effect (yi = mean improvement, vi = its sampling variance, metafor's "MC") per
 -- study arm x stratum x scale, from patient-level summaries and from published rows.
 -- When a study has both, its patient-level data win (the publication would double-count).
+-- Protocol (sessions, needle_depth_mm), design and risk_of_bias ride along for the
+-- meta-regression and the certainty rating.
 with patient_arms as (
     select
         *,
@@ -25,14 +27,16 @@ arms as (
         study_id, intervention, outcome_scale, stratum_kind, stratum_value, followup_weeks,
         n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd,
         change_mean, change_sd, is_change_sd_imputed, conversion, responders, data_origin,
-        evidence_source, citation, source_url
+        evidence_source, citation, source_url, sessions, needle_depth_mm, design,
+        risk_of_bias, risk_of_bias_reason
     from patient_arms
     union all by name
     select
         study_id, intervention, outcome_scale, stratum_kind, stratum_value, followup_weeks,
         n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd,
         change_mean, change_sd, is_change_sd_imputed, conversion, responders, data_origin,
-        evidence_source, citation, source_url
+        evidence_source, citation, source_url, sessions, needle_depth_mm, design,
+        risk_of_bias, risk_of_bias_reason
     from published_arms
 ),
 

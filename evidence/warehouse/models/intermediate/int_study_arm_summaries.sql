@@ -3,8 +3,20 @@
 -- SD; where a paper gives only baseline and follow-up SDs, the change SD assumes the pre/post
 -- correlation $rho (Cochrane Handbook 6.5.2.8) and the row says so. Medians, SEs and CIs were
 -- converted to means and SDs beforehand (int_study_arm_conversions, written in Python).
+-- Protocol (sessions, needle depth) is often reported once per arm and design and risk of
+-- bias once per study: each is filled from any row of the same arm or study.
 with reported as (
-    select * from stg_study_arms
+    select
+        * replace (
+            coalesce(sessions, max(sessions) over arm) as sessions,
+            coalesce(needle_depth_mm, max(needle_depth_mm) over arm) as needle_depth_mm,
+            coalesce(design, max(design) over study) as design,
+            coalesce(risk_of_bias, max(risk_of_bias) over study) as risk_of_bias,
+            coalesce(risk_of_bias_reason, max(risk_of_bias_reason) over study)
+                as risk_of_bias_reason
+        )
+    from stg_study_arms
+    window arm as (partition by study_id, intervention), study as (partition by study_id)
 ),
 
 conversions as (
@@ -64,7 +76,12 @@ final as (
         responders,
         data_origin,
         citation,
-        source_url
+        source_url,
+        sessions,
+        needle_depth_mm,
+        design,
+        risk_of_bias,
+        risk_of_bias_reason
     from last_time_point
 )
 

@@ -1,0 +1,115 @@
+"""Seeded generator of large SYNTHETIC patient-level files for the benchmarks.
+
+``python -m benchmarks.generate --rows 1000000 --bad 0.01 --format csv --out benchmarks/data``
+writes ``synthetic_bench_<rows>_<clean|bad>.<csv|parquet>`` in chunks (never the whole file in
+memory). With ``--bad``, that fraction of rows, spread evenly at random, carries one invalid
+value each (a grade of 7, a skin type VII, a needle depth of 9 mm, sessions "x", ...); the
+row numbers are written beside the file (``.bad_rows``) so a benchmark can check quarantine.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+CHUNK = 500_000
+INTERVENTIONS = np.array(
+    ["microneedling", "microneedling_prp", "microneedling_tca", "fractional_rf_microneedling",
+     "laser", "control"]
+)
+FITZ = np.array(["I", "II", "III", "IV", "V", "VI"])
+SCARS = np.array(["icepick", "boxcar", "rolling", "mixed"])
+CORRUPTIONS = (
+    ("followup_grade", "7"),
+    ("fitzpatrick_type", "VII"),
+    ("needle_depth_mm", "9.0"),
+    ("sessions", "x"),
+    ("baseline_score", "99"),
+)
+
+
+def chunk_table(start: int, size: int, rng: np.random.Generator, visits: int = 2) -> pa.Table:
+    """Rows ``start`` .. ``start + size``: subjects of 200-patient studies, ``visits`` each."""
+    index = np.arange(start, start + size)
+    subject = index // visits
+    study = subject // 200
+    visit = index % visits
+    grade = rng.choice([2, 3, 4], size=size, p=[0.3, 0.45, 0.25])
+    fitz_idx = rng.integers(0, 6, size=size)
+    arm = INTERVENTIONS[(study + subject) % len(INTERVENTIONS)]
+    active = arm != "control"
+    gain = np.where(active, 0.9 + 0.35 * (grade - 3) - 0.05 * fitz_idx, 0.05)
+    improvement = np.rint(gain * (visit + 1) / visits + rng.normal(0, 0.5, size)).astype(int)
+    followup = np.clip(grade - improvement, 1, 4)
+    base_score = rng.integers(8 * grade - 6, 8 * grade + 6)
+    follow_score = np.clip(np.rint(base_score * (1 - 0.4 * active * (visit + 1) / visits)), 0, 84)
+    follow_score = np.where(followup == 1, np.minimum(follow_score, 3), np.maximum(follow_score, 1))
+    columns = {
+        "study_id": np.char.add("BENCH-", study.astype(str)),
+        "subject_id": np.char.add("s", subject.astype(str)),
+        "intervention": arm,
+        "side": np.full(size, "whole"),
+        "fitzpatrick_type": FITZ[fitz_idx],
+        "scar_type": SCARS[rng.integers(0, 4, size=size)],
+        "baseline_grade": grade.astype(str),
+        "followup_grade": followup.astype(str),
+        "sessions": rng.integers(1, 7, size=size).astype(str),
+        "followup_weeks": (12.0 * (visit + 1)).astype(str),
+        "baseline_score": base_score.astype(str),
+        "followup_score": follow_score.astype(int).astype(str),
+        "needle_depth_mm": np.where(active, "1.5", ""),
+        "erythema_days": np.where(active, np.round(rng.gamma(4.0, 0.7, size), 1).astype(str), ""),
+        "pih": np.where(rng.random(size) < 0.05, "yes", "no"),
+        "data_origin": np.full(size, "synthetic"),
+    }
+    return pa.table({k: pa.array(v.tolist() if v.dtype.kind == "U" else v) for k, v in columns.items()})
+
+
+def generate(rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"synthetic_bench_{rows}_{'bad' if bad else 'clean'}.{fmt}"
+    path = out / name
+    rng = np.random.default_rng(seed)
+    bad_rows: list[int] = []
+    writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
+    try:
+        for start in range(0, rows, CHUNK):
+            size = min(CHUNK, rows - start)
+            table = chunk_table(start, size, rng)
+            if bad:
+                picks = np.flatnonzero(rng.random(size) < bad)
+                bad_rows += (start + picks + 1).tolist()
+                for pick in picks:
+                    column, value = CORRUPTIONS[int(pick) % len(CORRUPTIONS)]
+                    values = table.column(column).to_pylist()
+                    values[pick] = value
+                    table = table.set_column(table.schema.get_field_index(column), column, pa.array(values))
+            if writer is None:
+                writer = (pacsv.CSVWriter(path, table.schema) if fmt == "csv"
+                          else pq.ParquetWriter(path, table.schema, compression="zstd"))
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    if bad:
+        path.with_suffix(path.suffix + ".bad_rows").write_text("\n".join(map(str, bad_rows)) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--bad", type=float, default=0.0)
+    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/data"))
+    args = parser.parse_args()
+    print(generate(args.rows, args.bad, args.format, args.out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The analyses the report shows beyond the pooled strata, each stored as an fct_* table so
+analysts can query them (computed here, in the build, not when the report is read):
+
+| table | module |
+|---|---|
+| ``fct_subgroup_differences`` | :mod:`.subgroups` (Q_between per stratification) |
+| ``fct_meta_regression`` | :mod:`.metaregression` (sessions, needle depth; k >= 10) |
+| ``fct_comparisons``, ``fct_comparison_studies`` | :mod:`.comparisons` (PRP, TCA ... vs alone) |
+| ``fct_safety_pooled``, ``fct_safety_studies`` | :mod:`.safety` (PIH logit-pooled, erythema) |
+| ``fct_rho_sensitivity`` | :mod:`.sensitivity` (rho 0.2 / 0.5 / 0.8) |
+| ``fct_pooled_history`` | :mod:`.history` (appended per run) |
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from evidence.warehouse.analyses import (
+    comparisons,
+    history,
+    metaregression,
+    safety,
+    sensitivity,
+    subgroups,
+)
+from evidence.warehouse.analyses._frames import replace_table
+from evidence.warehouse.pool import PoolingSettings, read_arms
+
+
+def write_analyses(
+    con: duckdb.DuckDBPyConnection,
+    settings: PoolingSettings,
+    *,
+    rho: float,
+    run_id: str | None = None,
+) -> None:
+    """Write every analysis table from the pooled tables and ``int_arm_effects``."""
+    pooled = con.sql("select * from fct_pooled_improvement").df()
+    replace_table(
+        con, "fct_subgroup_differences", subgroups.DDL, subgroups.subgroup_differences(pooled)
+    )
+    arms = read_arms(con)
+    replace_table(
+        con,
+        "fct_meta_regression",
+        metaregression.DDL,
+        metaregression.meta_regressions(arms, method=settings.method, test=settings.test),
+    )
+    compared, compared_studies = comparisons.compare_arms(arms, settings)
+    replace_table(con, "fct_comparisons", comparisons.POOLED_DDL, compared)
+    replace_table(con, "fct_comparison_studies", comparisons.STUDY_DDL, compared_studies)
+    by_study = safety.safety_rows(con.sql(safety.PATIENT_SQL).df(), con.sql(safety.STUDY_SQL).df())
+    safe_pooled, safe_studies = safety.pool_safety(by_study, settings)
+    replace_table(con, "fct_safety_pooled", safety.POOLED_DDL, safe_pooled)
+    replace_table(con, "fct_safety_studies", safety.STUDY_DDL, safe_studies)
+    replace_table(
+        con,
+        "fct_rho_sensitivity",
+        sensitivity.DDL,
+        sensitivity.rho_sensitivity(arms, settings, rho),
+    )
+    if run_id is not None:
+        history.append_history(con, run_id)

@@ -1,0 +1,199 @@
+"""Safety by skin type, pooled across studies (``fct_safety_pooled``, ``fct_safety_studies``).
+
+PIH: events / treated subject-sides of every active (non-control) arm of a study, per
+Fitzpatrick type from patient-level rows; published arms give PIH for the study's reported
+range of types, which counts towards a Fitzpatrick group only when the range lies inside it
+(a range spanning I-III and IV-VI counts only towards "all"). Proportions are pooled on the
+logit scale (metafor ``escalc(measure = "PLO")``, 1/2 added to a 0 or n cell) with a
+random-effects model and back-transformed (``transf = plogis``).
+Erythema: mean days per study (patient-level rows; SD known) pooled as raw means
+(``measure = "MN"``, ``vi = sd^2 / n``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from evidence.synthesis.counts import logit_proportion
+from evidence.synthesis.pooling import rma
+from evidence.synthesis.tau2 import EstimationError
+from evidence.warehouse.analyses._frames import finite
+from evidence.warehouse.skin_groups import SKIN_GROUPS, skin_group_of
+from evidence.warehouse.pool import PoolingSettings
+
+PATIENT_SQL = """
+select study_id, fitzpatrick_type as skin, data_origin,
+       count(pih) as n, count(*) filter (where pih) as events,
+       avg(erythema_days) as erythema_mean, stddev_samp(erythema_days) as erythema_sd,
+       count(erythema_days) as erythema_n
+from int_patient_final_visits
+where intervention <> 'control'
+group by all
+"""
+STUDY_SQL = """
+select study_id, any_value(fitzpatrick_types) as skin, any_value(data_origin) as data_origin,
+       arg_max(n, pih_events) as n, max(pih_events) as events,
+       avg(erythema_days) as erythema_mean, null::double as erythema_sd,
+       0 as erythema_n
+from stg_study_arms
+where intervention <> 'control' and (pih_events is not null or erythema_days is not null)
+  and study_id not in (select study_id from int_patient_final_visits)
+group by study_id
+"""
+STUDY_DDL = """
+    outcome varchar, stratum_kind varchar, stratum_value varchar, study_id varchar,
+    evidence_source varchar, data_origin varchar, events bigint, n bigint,
+    estimate double, ci_lb double, ci_ub double, weight_pct double
+"""
+POOLED_DDL = """
+    outcome varchar, stratum_kind varchar, stratum_value varchar, k_studies integer,
+    events bigint, n bigint, estimate double, ci_lb double, ci_ub double,
+    pi_lb double, pi_ub double, tau2 double, i2 double, method varchar, data_origins varchar
+"""
+STRATA = (
+    *(("skin_type", t) for t in ("I", "II", "III", "IV", "V", "VI")),
+    *(("skin_group", g) for g in SKIN_GROUPS),
+    ("all", "all"),
+)
+
+
+def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
+    """Per study x stratum: PIH events / n and erythema mean (SD, n) in long form."""
+    rows = []
+    for source, frame in (("patient_level", patient), ("study_level", study)):
+        for _, r in frame.iterrows():
+            skin = r["skin"]
+            strata = [("all", "all")]
+            group = skin_group_of(skin)
+            if group:
+                strata.append(("skin_group", group))
+            if source == "patient_level":
+                strata.append(("skin_type", str(skin)))
+            for kind, value in strata:
+                rows.append({**r.to_dict(), "stratum_kind": kind, "stratum_value": value,
+                             "evidence_source": source})
+    if not rows:
+        return pd.DataFrame()
+    long = pd.DataFrame(rows)
+    numeric = ["n", "events", "erythema_n"]
+    long[numeric] = long[numeric].fillna(0)
+    long["erythema_sum"] = long["erythema_mean"].fillna(0) * long["erythema_n"]
+    long["erythema_sq"] = (
+        long["erythema_sd"].fillna(0) ** 2 * (long["erythema_n"] - 1).clip(lower=0)
+        + long["erythema_n"] * long["erythema_mean"].fillna(0) ** 2
+    )
+    keys = ["study_id", "stratum_kind", "stratum_value", "evidence_source"]
+    agg = long.groupby(keys, sort=True).agg(
+        data_origin=("data_origin", "first"),
+        n=("n", "sum"),
+        events=("events", "sum"),
+        erythema_n=("erythema_n", "sum"),
+        erythema_sum=("erythema_sum", "sum"),
+        erythema_sq=("erythema_sq", "sum"),
+    )
+    return agg.reset_index()
+
+
+def pool_safety(by_study: pd.DataFrame, settings: PoolingSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pooled rows, study rows) for PIH and erythema in every stratum of ``STRATA``."""
+    pooled, studies = [], []
+    for kind, value in STRATA:
+        part = by_study[(by_study["stratum_kind"] == kind) & (by_study["stratum_value"] == value)] if len(by_study) else by_study
+        pih = part[part["n"] > 0] if len(part) else part
+        p_row, p_studies = _pool_pih(pih, kind, value, settings)
+        pooled.append(p_row)
+        studies += p_studies
+        ery = part[part["erythema_n"] > 1] if len(part) else part
+        e_row, e_studies = _pool_erythema(ery, kind, value, settings)
+        pooled.append(e_row)
+        studies += e_studies
+    return pd.DataFrame(pooled), pd.DataFrame(studies)
+
+
+def _fit(yi: np.ndarray, vi: np.ndarray, settings: PoolingSettings):  # noqa: ANN202
+    try:
+        return rma(yi, vi, method=settings.method, test=settings.test)
+    except EstimationError:
+        return rma(yi, vi, method="DL", test=settings.test)
+
+
+def _expit(x: float | None) -> float | None:
+    return None if x is None else 1.0 / (1.0 + math.exp(-x))
+
+
+def _base(outcome: str, kind: str, value: str, part: pd.DataFrame) -> dict[str, object]:
+    return {
+        "outcome": outcome,
+        "stratum_kind": kind,
+        "stratum_value": value,
+        "k_studies": len(part),
+        "data_origins": ",".join(sorted(set(part["data_origin"].dropna()))) if len(part) else "",
+    }
+
+
+def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings):  # noqa: ANN202
+    row = _base("pih", kind, value, part)
+    row.update(events=int(part["events"].sum()) if len(part) else 0,
+               n=int(part["n"].sum()) if len(part) else 0)
+    if part.empty:
+        row["method"] = "not pooled: no study reported PIH in this stratum"
+        return row, []
+    yi, vi, _ = logit_proportion(part["events"].to_numpy(float), part["n"].to_numpy(float))
+    res = _fit(yi, vi, settings)
+    single = res.k == 1
+    row.update(
+        estimate=_expit(res.beta), ci_lb=_expit(res.ci_lb), ci_ub=_expit(res.ci_ub),
+        pi_lb=None if single else _expit(res.pi_lb), pi_ub=None if single else _expit(res.pi_ub),
+        tau2=None if single else res.tau2, i2=None if single else finite(res.I2),
+        method="single study (logit CI)" if single else f"{res.method}, logit (PLO)",
+    )
+    crit = 1.959963984540054
+    studies = [
+        {
+            "outcome": "pih", "stratum_kind": kind, "stratum_value": value,
+            "study_id": r["study_id"], "evidence_source": r["evidence_source"],
+            "data_origin": r["data_origin"], "events": int(r["events"]), "n": int(r["n"]),
+            "estimate": r["events"] / r["n"],
+            "ci_lb": _expit(y - crit * math.sqrt(v)), "ci_ub": _expit(y + crit * math.sqrt(v)),
+            "weight_pct": w,
+        }
+        for (_, r), y, v, w in zip(part.iterrows(), yi, vi, res.weights, strict=True)
+    ]
+    return row, studies
+
+
+def _pool_erythema(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings):  # noqa: ANN202
+    row = _base("erythema_days", kind, value, part)
+    row.update(events=None, n=int(part["erythema_n"].sum()) if len(part) else 0)
+    if part.empty:
+        row["method"] = "not pooled: no study gave erythema days with an SD in this stratum"
+        return row, []
+    n = part["erythema_n"].to_numpy(float)
+    mean = part["erythema_sum"].to_numpy(float) / n
+    var = np.maximum(part["erythema_sq"].to_numpy(float) - n * mean**2, 0) / (n - 1)
+    vi = var / n
+    if np.any(vi <= 0):
+        row["method"] = "not pooled: an erythema SD is zero"
+        return row, []
+    res = _fit(mean, vi, settings)
+    single = res.k == 1
+    row.update(
+        estimate=res.beta, ci_lb=res.ci_lb, ci_ub=res.ci_ub,
+        pi_lb=None if single else res.pi_lb, pi_ub=None if single else res.pi_ub,
+        tau2=None if single else res.tau2, i2=None if single else finite(res.I2),
+        method="single study" if single else f"{res.method}, raw mean (MN)",
+    )
+    studies = [
+        {
+            "outcome": "erythema_days", "stratum_kind": kind, "stratum_value": value,
+            "study_id": r["study_id"], "evidence_source": r["evidence_source"],
+            "data_origin": r["data_origin"], "events": None, "n": int(r["erythema_n"]),
+            "estimate": m, "ci_lb": m - 1.959963984540054 * math.sqrt(v),
+            "ci_ub": m + 1.959963984540054 * math.sqrt(v), "weight_pct": w,
+        }
+        for (_, r), m, v, w in zip(part.iterrows(), mean, vi, res.weights, strict=True)
+    ]
+    return row, studies

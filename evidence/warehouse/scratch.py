@@ -1,0 +1,160 @@
+"""Validate many files at once without a second writer on the build file.
+
+:func:`evidence.warehouse.load.validate_file` writes staging tables, so it cannot run in
+several threads or processes against the run's build file (DuckDB allows one writer). Here
+each file is validated in its **own scratch DuckDB file**, concurrently; the serialized load
+step then copies that file's staging tables into the build file and calls
+:func:`~evidence.warehouse.load.load_file` there. Only the load step ever opens the build file.
+
+Two checks of ``validate_file`` read the warehouse, and the scratch file sees it only as it
+was when the run started. Both are repeated at load time against the build file, which then
+holds exactly what a one-file-at-a-time run would have seen:
+
+* a file whose content is already in ``ingest_log`` (``unchanged``/``duplicate_content``);
+  the scratch file gets a snapshot of ``ingest_log``, and :func:`recheck_seen_content` catches
+  a duplicate loaded earlier in the same run;
+* ``unique_key_in_warehouse``: :func:`recheck_warehouse_keys` reruns the rule against the
+  build file's tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+
+from evidence.warehouse import connect
+from evidence.warehouse.load import ValidatedFile
+from evidence.warehouse.load import validate_file as validate_in
+from evidence.warehouse.row_rules import fail_duplicate_keys
+from evidence.warehouse.tables import ensure_tables
+
+LOG_SNAPSHOT = "ingest_log.parquet"
+_STAGING_TABLES = ("raw_{tag}_t", "raw_{tag}_malformed", "valid_{tag}", "failed_{tag}")
+
+
+def scratch_dir_for(build: Path) -> Path:
+    return build.with_name(build.stem + ".scratch")
+
+
+@contextmanager
+def scratch_space(build: Path) -> Iterator[Path]:
+    """A fresh scratch folder beside the build file holding a snapshot of its ``ingest_log``.
+
+    Call with the writer lock held; the folder is removed when the block ends.
+    """
+    scratch = scratch_dir_for(build)
+    shutil.rmtree(scratch, ignore_errors=True)  # left by a crashed run
+    scratch.mkdir(parents=True)
+    try:
+        with connect.connect_write(build) as con:
+            ensure_tables(con)
+            con.sql("select * from ingest_log").to_parquet(str(scratch / LOG_SNAPSHOT))
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def scratch_file_for(scratch: Path, source_file: str) -> Path:
+    digest = hashlib.sha256(source_file.encode()).hexdigest()[:20]
+    return scratch / f"{digest}.duckdb"
+
+
+def validate_isolated(
+    scratch: Path, landing: Path, source_file: str, *, strict: bool = False
+) -> ValidatedFile:
+    """Stage and validate one file in its own scratch DuckDB file (safe to run concurrently)."""
+    path = scratch_file_for(scratch, source_file)
+    path.unlink(missing_ok=True)
+    with connect.connect_write(path) as con:
+        ensure_tables(con)
+        con.execute(
+            "insert into ingest_log select * from read_parquet($path)",
+            {"path": str(scratch / LOG_SNAPSHOT)},
+        )
+        return validate_in(con, landing, source_file, strict=strict)
+
+
+def adopt_staging(
+    con: duckdb.DuckDBPyConnection, scratch: Path, validated: ValidatedFile
+) -> ValidatedFile:
+    """Copy a scratch file's staging tables into ``con`` (the build file) and recheck them.
+
+    Returns the file as :func:`~evidence.warehouse.load.load_file` should see it.
+    """
+    validated = recheck_seen_content(con, validated)
+    if validated.staged is None:
+        return validated
+    tag = validated.tag
+    con.execute(
+        "attach $path as scratch (read_only)",
+        {"path": str(scratch_file_for(scratch, validated.source_file))},
+    )
+    try:
+        con.execute("create schema if not exists _ingest")
+        for pattern in _STAGING_TABLES:
+            name = pattern.format(tag=tag)
+            con.execute(f"drop table if exists _ingest.{name}")
+            con.execute(
+                f"create table _ingest.{name} as "
+                f"select * from scratch._ingest.{name} order by rowid"
+            )
+        (view_sql,) = con.execute(
+            "select sql from duckdb_views() where database_name = 'scratch' "
+            "and schema_name = '_ingest' and view_name = $name",
+            {"name": f"raw_{tag}"},
+        ).fetchall()[0]
+    finally:
+        con.execute("detach scratch")
+    con.execute(f"drop view if exists _ingest.raw_{tag}")
+    con.execute(view_sql)
+    recheck_warehouse_keys(con, validated)
+    return validated
+
+
+def recheck_seen_content(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> ValidatedFile:
+    """Skip a file whose content was loaded earlier in this run (under another name)."""
+    if validated.staged is None:
+        return validated
+    seen = con.execute(
+        "select source_file from ingest_log where sha256 = $sha order by source_file",
+        {"sha": validated.sha256},
+    ).fetchall()
+    names = [name for (name,) in seen]
+    if not names:
+        return validated
+    if validated.source_file in names:
+        return replace(validated, staged=None, skip_status="unchanged")
+    return replace(
+        validated,
+        staged=None,
+        skip_status="duplicate_content",
+        message=f"same content as {names[0]}, which is already loaded; not loaded again",
+    )
+
+
+def recheck_warehouse_keys(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> None:
+    """Rerun ``unique_key_in_warehouse`` against the build file's tables."""
+    staged = validated.staged
+    if staged is None:
+        return
+    valid, failed = f"_ingest.valid_{validated.tag}", f"_ingest.failed_{validated.tag}"
+    if con.execute(
+        f"select count(*) from {failed} where rule in ('required_column', 'direct_identifier', "
+        "'unknown_column')"
+    ).fetchall()[0][0]:
+        return  # a refused file: its rows were never validated one by one
+    recheck = f"_ingest.recheck_{validated.tag}"
+    con.execute(f"create or replace table {recheck} as select * from {failed} where false")
+    try:
+        fail_duplicate_keys(con, validated.source_file, staged.layout, valid, recheck)
+        con.execute(
+            f"insert into {failed} select * from {recheck} where rule = 'unique_key_in_warehouse'"
+        )
+    finally:
+        con.execute(f"drop table if exists {recheck}")

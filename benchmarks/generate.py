@@ -19,8 +19,14 @@ import pyarrow.parquet as pq
 
 CHUNK = 500_000
 INTERVENTIONS = np.array(
-    ["microneedling", "microneedling_prp", "microneedling_tca", "fractional_rf_microneedling",
-     "laser", "control"]
+    [
+        "microneedling",
+        "microneedling_prp",
+        "microneedling_tca",
+        "fractional_rf_microneedling",
+        "laser",
+        "control",
+    ]
 )
 FITZ = np.array(["I", "II", "III", "IV", "V", "VI"])
 SCARS = np.array(["icepick", "boxcar", "rolling", "mixed"])
@@ -33,7 +39,9 @@ CORRUPTIONS = (
 )
 
 
-def chunk_table(start: int, size: int, rng: np.random.Generator, visits: int = 2) -> pa.Table:
+def chunk_columns(
+    start: int, size: int, rng: np.random.Generator, visits: int = 2
+) -> dict[str, np.ndarray]:
     """Rows ``start`` .. ``start + size``: subjects of 200-patient studies, ``visits`` each."""
     index = np.arange(start, start + size)
     subject = index // visits
@@ -49,9 +57,9 @@ def chunk_table(start: int, size: int, rng: np.random.Generator, visits: int = 2
     base_score = rng.integers(8 * grade - 6, 8 * grade + 6)
     follow_score = np.clip(np.rint(base_score * (1 - 0.4 * active * (visit + 1) / visits)), 0, 84)
     follow_score = np.where(followup == 1, np.minimum(follow_score, 3), np.maximum(follow_score, 1))
-    columns = {
+    return {
         "study_id": np.char.add("BENCH-", study.astype(str)),
-        "subject_id": np.char.add("s", subject.astype(str)),
+        "subject_id": np.char.add("s", (subject % 200).astype(str)),  # pseudonym within a study
         "intervention": arm,
         "side": np.full(size, "whole"),
         "fitzpatrick_type": FITZ[fitz_idx],
@@ -67,7 +75,6 @@ def chunk_table(start: int, size: int, rng: np.random.Generator, visits: int = 2
         "pih": np.where(rng.random(size) < 0.05, "yes", "no"),
         "data_origin": np.full(size, "synthetic"),
     }
-    return pa.table({k: pa.array(v.tolist() if v.dtype.kind == "U" else v) for k, v in columns.items()})
 
 
 def generate(rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125) -> Path:
@@ -80,18 +87,22 @@ def generate(rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125) -
     try:
         for start in range(0, rows, CHUNK):
             size = min(CHUNK, rows - start)
-            table = chunk_table(start, size, rng)
+            columns = chunk_columns(start, size, rng)
             if bad:
                 picks = np.flatnonzero(rng.random(size) < bad)
                 bad_rows += (start + picks + 1).tolist()
-                for pick in picks:
-                    column, value = CORRUPTIONS[int(pick) % len(CORRUPTIONS)]
-                    values = table.column(column).to_pylist()
-                    values[pick] = value
-                    table = table.set_column(table.schema.get_field_index(column), column, pa.array(values))
+                for number, (column, value) in enumerate(CORRUPTIONS):
+                    chosen = picks[picks % len(CORRUPTIONS) == number]
+                    values = columns[column].astype(object)
+                    values[chosen] = value
+                    columns[column] = values
+            table = pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
             if writer is None:
-                writer = (pacsv.CSVWriter(path, table.schema) if fmt == "csv"
-                          else pq.ParquetWriter(path, table.schema, compression="zstd"))
+                writer = (
+                    pacsv.CSVWriter(path, table.schema)
+                    if fmt == "csv"
+                    else pq.ParquetWriter(path, table.schema, compression="zstd")
+                )
             writer.write_table(table)
     finally:
         if writer is not None:

@@ -176,7 +176,9 @@ class PatientOutcomes(pa.DataFrameModel):
     @pa.parser("fitzpatrick_type")
     @classmethod
     def _normalise_fitzpatrick(cls, series: pd.Series) -> pd.Series:
-        return series.map(normalise_fitzpatrick, na_action="ignore").astype(series.dtype)
+        # normalise each distinct spelling once (files have millions of rows, six types)
+        spellings = {value: normalise_fitzpatrick(value) for value in series.dropna().unique()}
+        return series.map(spellings).astype(series.dtype)
 
     @pa.parser("side")
     @classmethod

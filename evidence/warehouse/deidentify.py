@@ -6,12 +6,14 @@ scan: column names first, then every cell of every text column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
 
 from evidence.warehouse.readers import normalise_header
 from schemas.privacy import RECORD_NUMBER_PATTERN, VALUE_PATTERNS, identifier_category
+from schemas.raw import PatientOutcomes
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,15 @@ class IdentifierFinding:
         )
 
 
+#: Contract columns whose values must be numbers or vocabulary words: a cell that is not one
+#: fails validation, so only free-text columns are scanned for identifiers.
+TYPED_CONTRACT_COLUMNS = frozenset(
+    name
+    for name, column in PatientOutcomes.to_schema().columns.items()
+    if name not in {"study_id", "subject_id"}
+)
+
+
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -44,27 +55,45 @@ def find_identifiers(
     for header in headers:
         if header.startswith("_"):
             continue
-        category = identifier_category(normalise_header(header))
+        name = normalise_header(header)
+        category = identifier_category(name)
         if category:
             findings.append(IdentifierFinding(header, f"looks like {category} by its name"))
-        else:
+        elif name not in TYPED_CONTRACT_COLUMNS:
             scanned.append(header)
-    probes: list[tuple[str, str, str]] = []  # (header, kind, regular expression)
-    for header in scanned:
-        probes += [(header, kind, pattern) for kind, pattern in VALUE_PATTERNS.items()]
-        if normalise_header(header) == "subject_id":
-            probes.append((header, "a medical record number", RECORD_NUMBER_PATTERN))
-    if not probes:
+    if not scanned:
         return findings
+    # One pass over the file: the first row of each column matching any identifier pattern.
+    combined = "|".join(f"(?:{pattern})" for pattern in VALUE_PATTERNS.values())
     aggregates = ", ".join(
-        f"min(_row) filter (where regexp_matches(lower({_quote(header)}), $p{index}))"
-        for index, (header, _, _) in enumerate(probes)
+        f"min(_row) filter (where regexp_matches(lower({_quote(h)}), $any"
+        + (" ) or regexp_matches(lower(" + _quote(h) + "), $record)" if _is_subject(h) else ")")
+        + ")"
+        for h in scanned
     )
-    params = {f"p{index}": pattern for index, (_, _, pattern) in enumerate(probes)}
+    params = {"any": combined, "record": RECORD_NUMBER_PATTERN}
+    if not any(_is_subject(h) for h in scanned):
+        params.pop("record")
     first_rows = con.execute(f"select {aggregates} from {raw_view}", params).fetchall()[0]
-    reported: set[str] = set()
-    for (header, kind, _), row in zip(probes, first_rows, strict=True):
-        if row is not None and header not in reported:
-            findings.append(IdentifierFinding(header, f"holds {kind}", int(row)))
-            reported.add(header)
+    for header, row in zip(scanned, first_rows, strict=True):
+        if row is None:
+            continue
+        (value,) = con.execute(
+            f"select lower({_quote(header)}) from {raw_view} where _row = $row", {"row": row}
+        ).fetchall()[0]
+        findings.append(IdentifierFinding(header, f"holds {_kind(value, header)}", int(row)))
     return findings
+
+
+def _is_subject(header: str) -> bool:
+    return normalise_header(header) == "subject_id"
+
+
+def _kind(value: str, header: str) -> str:
+    """Which kind of identifier a matching value holds (for the message)."""
+    for kind, pattern in VALUE_PATTERNS.items():
+        if re.search(pattern, value):
+            return kind
+    if _is_subject(header) and re.search(RECORD_NUMBER_PATTERN, value):
+        return "a medical record number"
+    return "an identifier"

@@ -266,3 +266,65 @@ def meta(
         sys.stdout.write(json.dumps(result, indent=1, allow_nan=False) + "\n")
     else:
         out.print(format_meta(result), highlight=False, soft_wrap=True, end="")
+
+
+@app.command()
+def serve(
+    landing: Annotated[Path, typer.Option(help="Folder of input files.")] = Path("data/raw"),
+    warehouse: Annotated[Path, typer.Option(help="DuckDB file to publish.")] = Path(
+        "data/warehouse.duckdb"
+    ),
+    reports: Annotated[Path, typer.Option(help="Folder for reports.")] = Path("reports"),
+    cron: Annotated[str, typer.Option(help="When to run (cron; default 02:00 nightly).")] = (
+        "0 2 * * *"
+    ),
+    timezone: Annotated[str, typer.Option(help="Time zone of --cron.")] = "UTC",
+    task_runner: Annotated[
+        str, typer.Option(help="threads, dask, or a Dask scheduler address tcp://HOST:8786.")
+    ] = "threads",
+) -> None:
+    """Serve the nightly deployment from this machine until Ctrl-C (needs a Prefect server)."""
+    if not landing.is_dir():
+        raise typer.BadParameter(f"{landing} is not a folder", param_hint="--landing")
+    if task_runner not in {"threads", "dask"} and not task_runner.startswith("tcp://"):
+        raise typer.BadParameter("use threads, dask or tcp://HOST:PORT", param_hint="--task-runner")
+    _prefect_environment()
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print(
+            "serve needs a Prefect server that outlives this process: run `prefect server "
+            "start` and set PREFECT_API_URL=http://127.0.0.1:4200/api (see README, Scheduling)"
+        )
+        raise typer.Exit(2)
+    from flows.deploy import serve_nightly  # noqa: PLC0415 - Prefect is imported only here
+
+    err.print(f"serving scar-evidence/nightly ({cron}, {timezone}); Ctrl-C stops")
+    serve_nightly(
+        landing=str(landing.resolve()),
+        warehouse=str(warehouse.resolve()),
+        reports=str(reports.resolve()),
+        cron=cron,
+        timezone=timezone,
+        task_runner=task_runner,
+    )
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write one file per view into.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="parquet (R: arrow::read_parquet) or csv (Excel).")
+    ] = "parquet",
+    warehouse: Annotated[Path, typer.Option(help="Published DuckDB file.")] = Path(
+        "data/warehouse.duckdb"
+    ),
+) -> None:
+    """Write every view of the published warehouse to OUT_DIR as Parquet or CSV files."""
+    from evidence.warehouse.export import FORMATS, export_views  # noqa: PLC0415
+
+    if output_format not in FORMATS:
+        raise typer.BadParameter("use parquet or csv", param_hint="--format")
+    if not warehouse.exists():
+        err.print(f"no warehouse at {warehouse}: run `scar-evidence run` first")
+        raise typer.Exit(1)
+    for path, rows in export_views(warehouse, out_dir, output_format):
+        out.print(f"{path}  ({rows} rows)", highlight=False, soft_wrap=True, markup=False)

@@ -18,7 +18,7 @@ from pathlib import Path
 from evidence import progress
 from evidence.reporting import from_warehouse
 from evidence.reporting.context import ReportContext
-from evidence.reporting.render import write_report
+from evidence.reporting.render import render_summary_markdown, sof_records, write_report
 from evidence.warehouse import connect, load, scratch
 from evidence.warehouse.analyses import write_analyses
 from evidence.warehouse.build import build_models
@@ -189,6 +189,8 @@ def settings_dict(settings: RunSettings) -> dict[str, object]:
 class ReportFiles:
     html: Path
     markdown: Path
+    pdf: Path | None = None
+    tables: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,20 +200,46 @@ class RunResult:
     summary_lines: tuple[str, ...]
 
 
+REPORT_PACKAGES = ("jinja2", "weasyprint")
+
+
 def read_report_context(record: RunRecord) -> ReportContext:
     progress.emit("report", "reading the published warehouse")
     s = record.settings
+    versions = dict(record.versions)
+    for name in REPORT_PACKAGES:
+        try:
+            versions.setdefault(name, metadata.version(name))
+        except metadata.PackageNotFoundError:
+            versions.setdefault(name, "not installed")
     return from_warehouse.read_report_context(
         Path(s.warehouse),
         record.run_id,
         method=s.method,
         test=s.test,
         rho=s.rho,
-        versions=record.versions,
+        versions=versions,
     )
 
 
 def write_report_files(ctx: ReportContext, record: RunRecord) -> ReportFiles:
-    progress.emit("report", "rendering HTML and Markdown")
+    progress.emit("report", "rendering HTML, Markdown, PDF and CSV tables")
     paths = write_report(ctx, Path(record.settings.reports) / record.run_id)
-    return ReportFiles(html=paths.html, markdown=paths.markdown)
+    return ReportFiles(html=paths.html, markdown=paths.markdown, pdf=paths.pdf, tables=paths.tables)
+
+
+@dataclass(frozen=True)
+class ReportArtifacts:
+    """What the flow posts to Prefect: the summary, the SoF table, a link to the HTML."""
+
+    summary_markdown: str
+    sof_table: list[dict[str, str]]
+    html_uri: str
+
+
+def report_artifacts(ctx: ReportContext, files: ReportFiles) -> ReportArtifacts:
+    return ReportArtifacts(
+        summary_markdown=render_summary_markdown(ctx),
+        sof_table=sof_records(ctx),
+        html_uri=files.html.resolve().as_uri(),
+    )

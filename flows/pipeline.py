@@ -78,6 +78,7 @@ def evidence_pipeline(
     ctx = tasks.read_report_context(record)
     files = tasks.write_report(ctx, record)
     tasks.post_artifact(files)
+    tasks.post_summary_artifacts(tasks.report_artifacts(ctx, files))
     result = pipeline.RunResult(record=record, files=files, summary_lines=ctx.summary_lines)
     notice = notifications.run_notice(record.outcomes, warehouse=warehouse)
     tasks.notify(notice)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
@@ -50,12 +54,37 @@ def write_report(ctx: ReportContext, record: pipeline.RunRecord) -> pipeline.Rep
     return pipeline.write_report_files(ctx, record)
 
 
+@task(name="report-artifacts", cache_policy=NO_CACHE)
+def report_artifacts(ctx: ReportContext, files: pipeline.ReportFiles) -> pipeline.ReportArtifacts:
+    return pipeline.report_artifacts(ctx, files)
+
+
 @task(name="post-artifact", cache_policy=NO_CACHE)
 def post_artifact(files: pipeline.ReportFiles) -> None:
     create_markdown_artifact(
         key="scar-evidence-report",
         markdown=files.markdown.read_text(encoding="utf-8"),
         description=f"scar-evidence report; HTML at {files.html}",
+    )
+
+
+@task(name="post-summary-artifacts", cache_policy=NO_CACHE)
+def post_summary_artifacts(artifacts: pipeline.ReportArtifacts) -> None:
+    create_markdown_artifact(
+        key="scar-evidence-summary",
+        markdown=artifacts.summary_markdown,
+        description="Plain-language summary, generated from the numbers",
+    )
+    create_table_artifact(
+        key="scar-evidence-sof",
+        table=artifacts.sof_table,
+        description="Summary of findings (GRADE certainty from declared rules)",
+    )
+    create_link_artifact(
+        key="scar-evidence-report-html",
+        link=artifacts.html_uri,
+        link_text="HTML report",
+        description="The self-contained HTML report of this run",
     )
 
 
@@ -68,7 +97,7 @@ def post_artifact(files: pipeline.ReportFiles) -> None:
     task_run_name="validate {source_file}",
     retries=2,  # transient I/O on the landing folder (network shares, files still syncing)
     retry_delay_seconds=[2, 10],
-    timeout_seconds=1800,
+    # no timeout_seconds: it cannot interrupt a worker thread; the flow run has one
 )
 def validate_file_isolated(
     scratch: Path, settings: pipeline.RunSettings, source_file: str

@@ -469,6 +469,41 @@ class StudyArms(pa.DataFrameModel):
         return (change | pre_post | medians | df["responders"].notna() | safety).astype(bool)
 
 
+#: SQL twins of the patient contract's parsers and row checks, for validating large files in
+#: DuckDB (``evidence.warehouse.sql_contract``). ``{x}`` is the column's text; a test proves
+#: that both forms give the same rows and failures (tests/warehouse/test_sql_contract.py).
+STRIP_SQL = "trim({x}, chr(32) || chr(9) || chr(10) || chr(13) || chr(11) || chr(12))"
+_FITZ_TEXT = (
+    "trim(regexp_replace(lower("
+    + STRIP_SQL
+    + "), '^(fitzpatrick\\s*)?(skin\\s*)?(type|phototype|fst)?"
+    "\\s*[-:]?\\s*', ''), chr(32) || chr(9) || chr(10) || chr(13) || chr(11) || chr(12))"
+)
+PATIENT_PARSER_SQL: dict[str, str] = {
+    "fitzpatrick_type": (
+        "case when {x} is null then null "
+        f"when {_FITZ_TEXT} in ('1', '2', '3', '4', '5', '6') "
+        f"then ['I', 'II', 'III', 'IV', 'V', 'VI'][{_FITZ_TEXT}::integer] "
+        f"when upper({_FITZ_TEXT}) in ('I', 'II', 'III', 'IV', 'V', 'VI') then upper({_FITZ_TEXT}) "
+        f"else {STRIP_SQL} end"
+    ),
+    "side": f"coalesce(lower({STRIP_SQL}), 'whole')",
+    "intervention": f"lower({STRIP_SQL})",
+    "scar_type": f"lower({STRIP_SQL})",
+    "data_origin": f"coalesce(lower({STRIP_SQL}), 'trial')",
+}
+PATIENT_ROW_CHECK_SQL: dict[str, str] = {
+    "baseline_score_fits_grade": (
+        "not coalesce((baseline_grade = 1 and baseline_score > 3) "
+        "or (baseline_grade >= 2 and baseline_score < 1), false)"
+    ),
+    "followup_score_fits_grade": (
+        "not coalesce((followup_grade = 1 and followup_score > 3) "
+        "or (followup_grade >= 2 and followup_score < 1), false)"
+    ),
+    "followup_after_baseline": "coalesce(followup_weeks > 0, true)",
+}
+
 #: Which model reads a file, chosen by the columns its header carries.
 LAYOUTS: dict[str, type[pa.DataFrameModel]] = {
     "patient": PatientOutcomes,

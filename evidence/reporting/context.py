@@ -82,7 +82,9 @@ class PooledStratum:
     @property
     def anchor(self) -> str:
         """The id of this result in the HTML report (pooled number -> its study rows)."""
-        raw = f"pooled-{self.stratum_kind}-{self.stratum_value}-{self.intervention}-{self.outcome_scale}"
+        raw = "-".join(
+            ("pooled", self.stratum_kind, self.stratum_value, self.intervention, self.outcome_scale)
+        )
         return "".join(c if c.isalnum() or c == "-" else "-" for c in raw.lower())
 
 

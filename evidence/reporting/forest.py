@@ -244,7 +244,7 @@ def _caption(pooled: PooledStratum) -> str:
         p_shown = "< 0.001" if is_number(p) and p < 0.001 else f"= {fmt_num(p, 3)}"
         q = f"Q = {fmt_num(pooled.qe)} (df = {pooled.k_studies - 1}), p {p_shown}; "
     return (
-        f"Random effects ({pooled.method}); {q}τ² = {fmt_num(pooled.tau2, 3)}; "
+        f"Random-effects model ({pooled.method}); {q}τ² = {fmt_num(pooled.tau2, 3)}; "
         f"I² = {fmt_percent(pooled.i2)}; k = {fmt_int(pooled.k_studies)}; "
         f"n = {fmt_int(pooled.n_patients)}; 95% PI "
         f"{fmt_ci(pooled.pi_lb, pooled.pi_ub)}"

@@ -160,3 +160,8 @@ def p_text(value: float | None) -> str:
     """``"p = 0.034"``, ``"p < 0.001"``, or ``"p —"``."""
     shown = fmt_p(value)
     return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
+def study_anchor(study_id: str) -> str:
+    """The HTML id of a study's provenance row (``StudyRecord.anchor``)."""
+    return "study-" + "".join(c if c.isalnum() else "-" for c in study_id.lower())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,8 @@ from typing import Any
 
 import duckdb
 
+from evidence.reporting import analyses
+from evidence.reporting._rows import records
 from evidence.reporting.context import (
     Citation,
     PooledStratum,
@@ -19,8 +20,6 @@ from evidence.reporting.context import (
     SourceFile,
     StudyEffect,
 )
-from evidence.reporting import analyses
-from evidence.reporting._rows import records
 from evidence.reporting.plain import plain_summary
 from evidence.reporting.sof import build_sof
 from evidence.warehouse.connect import connect_read

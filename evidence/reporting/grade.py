@@ -127,8 +127,9 @@ def risk_of_bias(ev: Evidence) -> Downgrade:
             f"{100 * share:.0f}% of the weight comes from studies at high or unassessed risk "
             f"of bias ({what}; threshold {100 * ROB_SERIOUS_SHARE:.0f}%)",
         )
-    return Downgrade("risk of bias", 0, f"{100 * share:.0f}% of the weight at high or "
-                     f"unassessed risk ({what})")
+    return Downgrade(
+        "risk of bias", 0, f"{100 * share:.0f}% of the weight at high or unassessed risk ({what})"
+    )
 
 
 def inconsistency(ev: Evidence) -> Downgrade:
@@ -145,11 +146,13 @@ def inconsistency(ev: Evidence) -> Downgrade:
     if ev.null_value is not None:
         detail += f", 95% prediction interval {pi_text} no effect"
     if ev.i2 >= I2_VERY_SERIOUS and pi_spans_null:
-        return Downgrade("inconsistency", 2, f"{detail} (I² ≥ {I2_VERY_SERIOUS:.0f}% and PI "
-                         "crosses no effect)")
+        return Downgrade(
+            "inconsistency", 2, f"{detail} (I² ≥ {I2_VERY_SERIOUS:.0f}% and PI crosses no effect)"
+        )
     if ev.i2 >= I2_SERIOUS or pi_spans_null:
-        return Downgrade("inconsistency", 1, f"{detail} (I² ≥ {I2_SERIOUS:.0f}% or PI crosses "
-                         "no effect)")
+        return Downgrade(
+            "inconsistency", 1, f"{detail} (I² ≥ {I2_SERIOUS:.0f}% or PI crosses no effect)"
+        )
     return Downgrade("inconsistency", 0, detail)
 
 
@@ -191,17 +194,31 @@ def publication_bias(ev: Evidence) -> Downgrade:
 def rules_table() -> tuple[tuple[str, str], ...]:
     """The declared rules as (domain, rule) lines for the report's methods section."""
     return (
-        ("start", "randomised comparisons start at high; non-randomised comparisons and "
-         "pre-post change within treated arms start at low"),
-        ("risk of bias", f"−1 when ≥ {100 * ROB_SERIOUS_SHARE:.0f}% of the weight comes from "
-         "studies at high risk of bias or without a risk-of-bias assessment"),
-        ("inconsistency", f"−1 when I² ≥ {I2_SERIOUS:.0f}% or the 95% prediction interval "
-         f"includes no effect; −2 when I² ≥ {I2_VERY_SERIOUS:.0f}% and it does"),
-        ("imprecision", f"−1 for any of: n < {OIS_PATIENTS}; 95% CI wider than the assumed "
-         "MID; CI includes no effect; −2 when the CI includes no effect and another applies. "
-         "Assumed MIDs (not validated): " + ", ".join(f"{k} {v:g}" for k, v in MID.items())),
-        ("publication bias", f"Egger's test only when k ≥ {EGGER_MIN_K}; −1 when "
-         f"p < {EGGER_ALPHA}"),
+        (
+            "start",
+            "randomised comparisons start at high; non-randomised comparisons and "
+            "pre-post change within treated arms start at low",
+        ),
+        (
+            "risk of bias",
+            f"−1 when ≥ {100 * ROB_SERIOUS_SHARE:.0f}% of the weight comes from "
+            "studies at high risk of bias or without a risk-of-bias assessment",
+        ),
+        (
+            "inconsistency",
+            f"−1 when I² ≥ {I2_SERIOUS:.0f}% or the 95% prediction interval "
+            f"includes no effect; −2 when I² ≥ {I2_VERY_SERIOUS:.0f}% and it does",
+        ),
+        (
+            "imprecision",
+            f"−1 for any of: n < {OIS_PATIENTS}; 95% CI wider than the assumed "
+            "MID; CI includes no effect; −2 when the CI includes no effect and another applies. "
+            "Assumed MIDs (not validated): " + ", ".join(f"{k} {v:g}" for k, v in MID.items()),
+        ),
+        (
+            "publication bias",
+            f"Egger's test only when k ≥ {EGGER_MIN_K}; −1 when p < {EGGER_ALPHA}",
+        ),
         ("indirectness", "not rated by rule"),
         ("upgrading", "none applied automatically"),
     )

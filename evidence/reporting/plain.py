@@ -8,6 +8,7 @@ of the estimates), never written by hand.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from evidence.reporting import formatting as f
 from evidence.reporting.context import PooledStratum, ReportContext, SofRow, SubgroupTest
@@ -24,7 +25,9 @@ def _find(strata: Sequence[PooledStratum], intervention: str, scale: str) -> lis
     return [
         s
         for s in strata
-        if s.intervention == intervention and s.outcome_scale == scale and f.is_number(s.mean_change)
+        if s.intervention == intervention
+        and s.outcome_scale == scale
+        and f.is_number(s.mean_change)
     ]
 
 
@@ -51,7 +54,11 @@ def _differ(test: SubgroupTest | None) -> str:
 
 def _sof(ctx: ReportContext, comparison_start: str, scale: str) -> SofRow | None:
     return next(
-        (r for r in ctx.sof if r.comparison.startswith(comparison_start) and r.outcome_scale == scale),
+        (
+            r
+            for r in ctx.sof
+            if r.comparison.startswith(comparison_start) and r.outcome_scale == scale
+        ),
         None,
     )
 
@@ -83,8 +90,10 @@ def plain_summary(ctx: ReportContext) -> tuple[str, ...]:
             f"{UNITS[scale]}{pi}. {_certainty(_sof(ctx, 'Microneedling alone', scale))}."
         )
     else:
-        lines.append("Does microneedling help? No study gave a usable mean change for "
-                     "microneedling alone on the Goodman–Baron grade.")
+        lines.append(
+            "Does microneedling help? No study gave a usable mean change for "
+            "microneedling alone on the Goodman–Baron grade."
+        )
     score = _find(ctx.overall, "microneedling", "gb_quantitative")
     if score:
         s = score[0]
@@ -98,7 +107,7 @@ def plain_summary(ctx: ReportContext) -> tuple[str, ...]:
         values = [s.mean_change for s in severity]
         trend = (
             "grew with baseline severity"
-            if len(values) > 1 and all(b > a for a, b in zip(values, values[1:], strict=False))
+            if len(values) > 1 and all(b > a for a, b in pairwise(values))
             else "varied with baseline severity"
         )
         parts = "; ".join(f"grade {s.stratum_value}: {_est(s)}" for s in severity)
@@ -118,7 +127,11 @@ def plain_summary(ctx: ReportContext) -> tuple[str, ...]:
         name = f.intervention_label(intervention)
         if found:
             c = found[0]
-            more = "more" if (c.ci_lb or 0) > 0 else ("less" if (c.ci_ub or 0) < 0 else "no clearly different")
+            more = (
+                "more"
+                if (c.ci_lb or 0) > 0
+                else ("less" if (c.ci_ub or 0) < 0 else "no clearly different")
+            )
             lines.append(
                 f"{name} improved scars {f.fmt_num(c.mean_change)} grades "
                 f"(95% CI {f.fmt_num(c.ci_lb)} to {f.fmt_num(c.ci_ub)}) {more} than "
@@ -141,7 +154,8 @@ def plain_summary(ctx: ReportContext) -> tuple[str, ...]:
     )
     if pih:
         parts = "; ".join(
-            f"Fitzpatrick {g}: {f.fmt_rate_ci(s.estimate, s.ci_lb, s.ci_ub)} ({s.k_studies} studies)"
+            f"Fitzpatrick {g}: {f.fmt_rate_ci(s.estimate, s.ci_lb, s.ci_ub)} "
+            f"({s.k_studies} studies)"
             for g, s in sorted(pih.items())
         )
         ery = (
@@ -151,7 +165,8 @@ def plain_summary(ctx: ReportContext) -> tuple[str, ...]:
             else ""
         )
         lines.append(
-            f"At what cost? Post-inflammatory hyperpigmentation after active treatment — {parts}.{ery}"
+            "At what cost? Post-inflammatory hyperpigmentation after active treatment — "
+            f"{parts}.{ery}"
         )
     else:
         lines.append("At what cost? No study reported post-inflammatory hyperpigmentation.")

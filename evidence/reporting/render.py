@@ -22,10 +22,17 @@ import jinja2
 from markupsafe import Markup
 
 from evidence.reporting import formatting as f
-from evidence.reporting.context import PooledStratum, ReportContext
+from evidence.reporting.bubble import MODERATOR_LABELS, render_bubble_svg
+from evidence.reporting.context import MetaRegression, PooledStratum, ReportContext, SubgroupTest
 from evidence.reporting.forest import render_forest_svg
+from evidence.reporting.grade import rules_table
+from evidence.reporting.tables import report_tables, to_csv
 
 SYNTHETIC_BANNER = "Contains SYNTHETIC data — not evidence"
+
+
+PRIMARY = "microneedling"  # forest plots are drawn for this arm; every arm is tabulated
+PLOTTED_SCALES = ("gb_qualitative",)  # the primary outcome; the score is tabulated
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,8 @@ class ReportPaths:
 
     html: Path
     markdown: Path
+    pdf: Path | None = None  # None when WeasyPrint is not installed
+    tables: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,11 @@ class ForestFigure:
     stratum: PooledStratum
     title: str
     svg: Markup
+    link: str = ""  # id of the study rows behind it (default: the stratum's anchor)
+
+    @property
+    def target(self) -> str:
+        return self.link or self.stratum.anchor
 
 
 def render_html(ctx: ReportContext) -> str:
@@ -52,49 +66,120 @@ def render_html(ctx: ReportContext) -> str:
         ctx=ctx,
         is_synthetic=contains_synthetic(ctx),
         banner=SYNTHETIC_BANNER,
-        figures_overall=_forest_figures(ctx.overall),
-        figures_severity=_forest_figures(ctx.by_severity),
-        figures_skin_type=_forest_figures(ctx.by_skin_type),
+        figures_overall=_forest_figures(_primary(ctx.overall)),
+        figures_severity=_forest_figures(_primary(ctx.by_severity)),
+        figures_skin_type=_forest_figures(_primary(ctx.by_skin_type)),
+        figures_skin_group=_forest_figures(_primary(ctx.by_skin_group)),
+        figures_comparisons=_forest_figures(ctx.comparisons, comparison=True),
+        figures_safety=_safety_figures(ctx),
+        figures_regression=_bubble_figures(ctx),
+        tests=_tests_by_kind(ctx),
+        rules=rules_table(),
+        primary=PRIMARY,
+        known_studies={s.anchor for s in ctx.studies},
     )
 
 
 def render_markdown(ctx: ReportContext) -> str:
     """The compact Markdown report (same tables, no plots), e.g. for a Prefect artifact."""
     template = _markdown_env().get_template("report.md.j2")
-    text = template.render(ctx=ctx, is_synthetic=contains_synthetic(ctx), banner=SYNTHETIC_BANNER)
+    text = template.render(
+        ctx=ctx,
+        is_synthetic=contains_synthetic(ctx),
+        banner=SYNTHETIC_BANNER,
+        tests=_tests_by_kind(ctx),
+        rules=rules_table(),
+    )
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def write_report(ctx: ReportContext, out_dir: Path) -> ReportPaths:
-    """Render the context and write ``report.html`` and ``report.md`` into ``out_dir``."""
+def render_summary_markdown(ctx: ReportContext) -> str:
+    """The plain-language summary alone, as Markdown (the Prefect summary artifact)."""
+    lines = [f"# Microneedling for atrophic scars: summary ({_md_escape(ctx.run_id)})", ""]
+    if contains_synthetic(ctx):
+        lines += [f"> **{SYNTHETIC_BANNER}**", ""]
+    lines += [f"- {_md_escape(line)}" for line in ctx.plain_summary]
+    return "\n".join(lines) + "\n"
+
+
+def sof_records(ctx: ReportContext) -> list[dict[str, str]]:
+    """The Summary-of-Findings table as plain strings (the Prefect table artifact)."""
+    return [
+        {
+            "comparison": r.comparison,
+            "outcome": r.outcome,
+            "k": str(r.k_studies),
+            "n": str(r.n_patients),
+            "effect [95% CI]": r.effect,
+            "95% PI": r.prediction,
+            "certainty": r.certainty,
+            "downgraded for": "; ".join(f"{d} (−{n})" for d, n, _ in r.downgrades if n) or f.DASH,
+        }
+        for r in ctx.sof
+    ]
+
+
+def render_pdf(html: str) -> bytes | None:
+    """The HTML report as PDF bytes via WeasyPrint, or None when it is not installed."""
+    try:
+        import weasyprint  # noqa: PLC0415 - optional and slow to import (~0.8 s)
+    except ImportError:
+        return None
+    pdf: bytes = weasyprint.HTML(string=html, base_url=None).write_pdf()
+    return pdf
+
+
+def write_report(ctx: ReportContext, out_dir: Path, *, pdf: bool = True) -> ReportPaths:
+    """Render the context and write ``report.html``, ``report.md``, ``report.pdf`` and the
+    tables as ``tables/*.csv`` into ``out_dir`` (the only function here that writes)."""
     html, markdown = render_html(ctx), render_markdown(ctx)
+    pdf_bytes = render_pdf(html) if pdf else None
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = ReportPaths(html=out_dir / "report.html", markdown=out_dir / "report.md")
-    paths.html.write_text(html, encoding="utf-8")
-    paths.markdown.write_text(markdown, encoding="utf-8")
-    return paths
+    (out_dir / "tables").mkdir(exist_ok=True)
+    html_path, md_path = out_dir / "report.html", out_dir / "report.md"
+    html_path.write_text(html, encoding="utf-8")
+    md_path.write_text(markdown, encoding="utf-8")
+    pdf_path = None
+    if pdf_bytes is not None:
+        pdf_path = out_dir / "report.pdf"
+        pdf_path.write_bytes(pdf_bytes)
+    written = []
+    for stem, (header, rows) in report_tables(ctx).items():
+        path = out_dir / "tables" / f"{stem}.csv"
+        path.write_text(to_csv(header, rows), encoding="utf-8")
+        written.append(path)
+    return ReportPaths(html=html_path, markdown=md_path, pdf=pdf_path, tables=tuple(written))
 
 
 def contains_synthetic(ctx: ReportContext) -> bool:
     """True when any source, citation or plotted study is synthetic (or mixed)."""
     origins = {s.origin for s in ctx.sources} | {c.origin for c in ctx.citations}
-    for stratum in (*ctx.overall, *ctx.by_severity, *ctx.by_skin_type):
+    origins |= {s.origin for s in ctx.studies}
+    for stratum in (*ctx.overall, *ctx.by_severity, *ctx.by_skin_type, *ctx.by_skin_group):
         origins |= {s.origin for s in stratum.studies}
     return bool(origins & {"synthetic", "mixed"})
 
 
-def _forest_figures(strata: Sequence[PooledStratum]) -> list[ForestFigure]:
+def _primary(strata: Sequence[PooledStratum]) -> list[PooledStratum]:
+    return [s for s in strata if s.intervention == PRIMARY and s.outcome_scale in PLOTTED_SCALES]
+
+
+def _forest_figures(
+    strata: Sequence[PooledStratum], *, comparison: bool = False
+) -> list[ForestFigure]:
     figures = []
     for stratum in strata:
         if not stratum.studies:
             continue
-        title = f"{f.stratum_label(stratum)} · {stratum.intervention} · " + _scale_short(
+        what = stratum.stratum_value if comparison else f.stratum_label(stratum)
+        title = f"{what} · {f.intervention_label(stratum.intervention)} · " + _scale_short(
             stratum.outcome_scale
         )
+        quantity = "Difference in improvement" if comparison else "Improvement"
         svg = render_forest_svg(
             stratum.studies,
             stratum,
-            xlabel=f"Improvement, {f.scale_label(stratum.outcome_scale)} (positive = better)",
+            xlabel=f"{quantity}, {f.scale_label(stratum.outcome_scale)} (positive = better)",
             title=title,
         )
         # Safe to mark: built by forest.py, where matplotlib escapes every label it writes.
@@ -102,7 +187,84 @@ def _forest_figures(strata: Sequence[PooledStratum]) -> list[ForestFigure]:
     return figures
 
 
-_SCALE_SHORT = {"gb_qualitative": "GB grade (1–4)", "gb_quantitative": "GB score"}
+def _safety_figures(ctx: ReportContext) -> list[ForestFigure]:
+    figures = []
+    for s in ctx.safety_pooled:
+        if s.outcome != "pih" or s.stratum_kind != "skin_group" or not s.studies:
+            continue
+        stratum = PooledStratum(
+            stratum_kind="safety-pih-skin-group",
+            stratum_value=s.stratum_value,
+            intervention="active arms",
+            outcome_scale="pih",
+            k_studies=s.k_studies,
+            n_patients=s.n,
+            mean_change=s.estimate if s.estimate is not None else float("nan"),
+            se=float("nan"),
+            ci_lb=s.ci_lb if s.ci_lb is not None else float("nan"),
+            ci_ub=s.ci_ub if s.ci_ub is not None else float("nan"),
+            tau2=None,
+            i2=s.i2,
+            pi_lb=s.pi_lb,
+            pi_ub=s.pi_ub,
+            responder_rate=None,
+            method=s.method,
+            studies=s.studies,
+        )
+        title = f"PIH · Fitzpatrick {s.stratum_value} · active arms"
+        svg = render_forest_svg(
+            s.studies,
+            stratum,
+            xlabel="Proportion with post-inflammatory hyperpigmentation",
+            title=title,
+        )
+        figures.append(
+            ForestFigure(
+                stratum=stratum,
+                title=title,
+                svg=Markup(svg),
+                link=f"safety-pih-skin-group-{s.stratum_value.lower()}",
+            )
+        )
+    return figures
+
+
+@dataclass(frozen=True)
+class BubbleFigure:
+    regression: MetaRegression
+    title: str
+    svg: Markup
+
+
+def _bubble_figures(ctx: ReportContext) -> list[BubbleFigure]:
+    figures = []
+    for reg in ctx.meta_regressions:
+        if reg.outcome_scale not in ("gb_qualitative", "gb_quantitative"):
+            continue
+        title = (
+            f"{f.intervention_label(reg.intervention)} · {_scale_short(reg.outcome_scale)} "
+            f"against {MODERATOR_LABELS.get(reg.moderator, reg.moderator).lower()}"
+        )
+        svg = render_bubble_svg(
+            reg, ylabel=f"Improvement, {_scale_short(reg.outcome_scale)}", title=title
+        )
+        # Safe to mark: built by bubble.py with matplotlib, which escapes its text.
+        figures.append(BubbleFigure(regression=reg, title=title, svg=Markup(svg)))
+    return figures
+
+
+def _tests_by_kind(ctx: ReportContext) -> dict[str, list[SubgroupTest]]:
+    out: dict[str, list[SubgroupTest]] = {}
+    for t in ctx.subgroup_tests:
+        out.setdefault(t.stratification, []).append(t)
+    return out
+
+
+_SCALE_SHORT = {
+    "gb_qualitative": "GB grade (1–4)",
+    "gb_quantitative": "GB score",
+    "pih": "PIH",
+}
 
 
 def _scale_short(outcome_scale: str) -> str:
@@ -124,6 +286,9 @@ _FILTERS: dict[str, Callable[..., str]] = {
     "stratum": f.stratum_label,
     "origin": f.origin_label,
     "ci_test": f.ci_test_label,
+    "p": f.fmt_p,
+    "intervention": f.intervention_label,
+    "study_anchor": f.study_anchor,
 }
 
 
@@ -179,7 +344,16 @@ def _md_raw(func: Callable[..., str]) -> Callable[..., str]:
     return wrapper
 
 
-_MD_TEXT_FILTERS = {"sha", "scale", "scale_short", "stratum", "origin", "ci_test"}
+_MD_TEXT_FILTERS = {
+    "sha",
+    "scale",
+    "scale_short",
+    "stratum",
+    "origin",
+    "ci_test",
+    "intervention",
+    "study_anchor",
+}
 
 
 @functools.cache

@@ -49,7 +49,9 @@ def build_sof(ctx: ReportContext) -> tuple[SofRow, ...]:
             (
                 s
                 for s in ctx.safety_pooled
-                if s.outcome == "pih" and s.stratum_kind == "skin_group" and s.stratum_value == group
+                if s.outcome == "pih"
+                and s.stratum_kind == "skin_group"
+                and s.stratum_value == group
             ),
             None,
         )
@@ -68,7 +70,9 @@ def _study_facts(
 ) -> tuple[list[str | None], list[str | None], list[float | None]]:
     known = {s.study_id: s for s in ctx.studies}
     pooled = [s for s in studies if s.weight_pct is not None]
-    designs = [s.design or (known[s.study_id].design if s.study_id in known else None) for s in pooled]
+    designs = [
+        s.design or (known[s.study_id].design if s.study_id in known else None) for s in pooled
+    ]
     risks = [
         s.risk_of_bias or (known[s.study_id].risk_of_bias if s.study_id in known else None)
         for s in pooled
@@ -98,8 +102,10 @@ def _pooled_row(
     *,
     difference: bool = False,
 ) -> SofRow:
-    outcome = OUTCOMES[scale] if not difference else OUTCOMES[scale].replace(
-        "Improvement", "Difference in improvement"
+    outcome = (
+        OUTCOMES[scale]
+        if not difference
+        else OUTCOMES[scale].replace("Improvement", "Difference in improvement")
     )
     if stratum is None or stratum.k_studies == 0 or not f.is_number(stratum.mean_change):
         why = (
@@ -108,9 +114,25 @@ def _pooled_row(
             else "no study with a usable mean change and SD"
         )
         return SofRow(
-            comparison, outcome, scale, 0, 0, f"{f.DASH} ({why})", f.DASH,
-            None, None, None, None, None, "not rated", f.DASH, why, (), f"{f.DASH}",
-            "", False,
+            comparison,
+            outcome,
+            scale,
+            0,
+            0,
+            f"{f.DASH} ({why})",
+            f.DASH,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "not rated",
+            f.DASH,
+            why,
+            (),
+            f"{f.DASH}",
+            "",
+            False,
         )
     designs, risks, weights = _study_facts(ctx, stratum.studies)
     egger_p, egger_text = _egger(ctx, stratum.studies)
@@ -168,8 +190,25 @@ def _pih_row(ctx: ReportContext, group: str, pooled: SafetyPooled | None) -> Sof
     if pooled is None or pooled.estimate is None:
         why = "no study reported PIH for this group"
         return SofRow(
-            comparison, outcome, "pih", 0, 0, f"{f.DASH} ({why})", f.DASH, None, None, None,
-            None, None, "not rated", f.DASH, why, (), f.DASH, "", False,
+            comparison,
+            outcome,
+            "pih",
+            0,
+            0,
+            f"{f.DASH} ({why})",
+            f.DASH,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "not rated",
+            f.DASH,
+            why,
+            (),
+            f.DASH,
+            "",
+            False,
         )
     designs, risks, weights = _study_facts(ctx, pooled.studies)
     certainty = rate_certainty(

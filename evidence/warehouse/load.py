@@ -23,6 +23,7 @@ import duckdb
 from evidence.errors import RowFailure, UnreadableFileError
 from evidence.warehouse.deidentify import find_identifiers
 from evidence.warehouse.row_rules import apply_row_rules
+from evidence.warehouse.sql_contract import validation_select
 from evidence.warehouse.staging import (
     FAILURE_COLUMNS,
     SUPPORTED_SUFFIXES,
@@ -31,7 +32,7 @@ from evidence.warehouse.staging import (
     validate_batches,
 )
 from evidence.warehouse.tables import TARGET_TABLES, contract_columns, ensure_tables
-from schemas.privacy import LOAD_TRANSFORMS
+from schemas.privacy import AGE_COLUMN, LOAD_TRANSFORMS
 from schemas.raw import LAYOUTS
 
 
@@ -168,6 +169,10 @@ def _validate_rows(
 ) -> None:
     """Validate every row against the contract, then the rules that span rows."""
     columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
+    if staged.layout == "patient":
+        _validate_rows_in_sql(con, staged, columns, valid, failed)
+        apply_row_rules(con, source_file, staged.layout, valid, failed)
+        return
     for rows, failures in validate_batches(con, staged):
         batch = rows.reset_index(names="source_row")[[*columns, "source_row"]]
         con.register("_batch", batch)
@@ -182,6 +187,29 @@ def _validate_rows(
             finally:
                 con.unregister("_failures")
     apply_row_rules(con, source_file, staged.layout, valid, failed)
+
+
+def _validate_rows_in_sql(
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedFile,
+    columns: list[str],
+    valid: str,
+    failed: str,
+) -> None:
+    """Patient files: the contract compiled to SQL, validated inside DuckDB in one pass."""
+    select = validation_select(staged.table, staged.layout, staged.columns, age_column=AGE_COLUMN)
+    con.execute(f"create temp table _checked as {select}")
+    try:
+        con.execute(
+            f"insert into {valid} select {', '.join(columns)}, _row from _checked "
+            "where len(_fails) = 0"
+        )
+        con.execute(
+            f"insert into {failed} select _row, f.column_name, null, f.rule, f.message "
+            "from (select _row, unnest(_fails) as f from _checked where len(_fails) > 0)"
+        )
+    finally:
+        con.execute("drop table if exists _checked")
 
 
 def _fail_every_row(

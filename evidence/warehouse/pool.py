@@ -170,7 +170,10 @@ def write_pooled(con: duckdb.DuckDBPyConnection, settings: PoolingSettings) -> i
 
 def read_arms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``int_arm_effects`` plus the Fitzpatrick-group arms merged from the per-type arms."""
-    arms = con.sql("select * from int_arm_effects").df()
+    arms = con.sql(
+        "select * from int_arm_effects "
+        "order by stratum_kind, stratum_value, intervention, outcome_scale, study_id"
+    ).df()
     groups = skin_group_arms(arms)
     return pd.concat([arms, groups], ignore_index=True) if len(groups) else arms
 

@@ -2,7 +2,8 @@
 
 The per-type arms of one study are disjoint sets of patients, so they merge exactly through
 their sufficient statistics (Cochrane Handbook 6.5.2.10, table 6.5.a):
-``N = sum(n)``, ``mean = sum(n m) / N``, ``SD^2 = (sum((n - 1) sd^2 + n m^2) - N mean^2) / (N - 1)``.
+``N = sum(n)``, ``mean = sum(n m) / N``,
+``SD^2 = (sum((n - 1) sd^2 + n m^2) - N mean^2) / (N - 1)``.
 A published arm already reported for a range inside one group (e.g. "IV-V") is used as it is;
 a range that spans both groups (e.g. "III-V") belongs to neither.
 """
@@ -53,7 +54,8 @@ def skin_group_arms(arms: pd.DataFrame) -> pd.DataFrame:
     if typed.empty:
         return arms.iloc[0:0].copy()
     typed["_group"] = typed["stratum_value"].map(skin_group_of)
-    typed = typed[typed["_group"].notna()]
+    # a fixed order, so the merged sums do not depend on the order DuckDB returned the rows
+    typed = typed[typed["_group"].notna()].sort_values([*ARM_KEY, "stratum_value"], kind="stable")
     merged = [
         _merge(group, name)
         for (*_key, name), group in typed.groupby([*ARM_KEY, "_group"], sort=True)

@@ -19,6 +19,7 @@ import pyarrow as pa_arrow
 
 from evidence.errors import UnreadableFileError
 from evidence.warehouse.readers import normalise_header, read_raw
+from evidence.warehouse.sql_contract import cast_columns
 from evidence.warehouse.tables import contract_columns
 from schemas.privacy import AGE_COLUMN
 from schemas.raw import DEFAULTED_COLUMNS, LAYOUTS, RULE_COLUMNS
@@ -108,32 +109,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged
 
 def typed_select(staged: StagedFile) -> str:
     """SQL casting the staged text to the contract's types, with one flag per cast failure."""
-    model = LAYOUTS[staged.layout]
-    values = ["_row as row_number"]
-    flags = []
-    for name, sql_type, _ in contract_columns(model):
-        if name not in staged.columns:
-            values.append(f"null::{sql_type} as {name}")
-            continue
-        text = f"nullif(trim({quote(staged.columns[name])}), '')"
-        if name == AGE_COLUMN:  # "90+" is how Safe Harbor writes the top age band
-            text = f"regexp_replace({text}, '^(\\d+)\\s*\\+$', '\\1')"
-        if sql_type == "bigint":
-            number = f"try_cast({text} as double)"
-            expr = f"case when {number} = round({number}) then {number}::bigint end"
-        elif sql_type == "double":
-            number = f"try_cast({text} as double)"
-            expr = f"case when isfinite({number}) then {number} end"
-        elif sql_type == "boolean":
-            expr = (
-                f"case when lower({text}) in ({_TRUE}) then true "
-                f"when lower({text}) in ({_FALSE}) then false end"
-            )
-        else:
-            expr = text
-        values.append(f"{expr} as {name}")
-        if sql_type != "varchar":
-            flags.append(f"({text} is not null and {expr} is null) as _bad_{name}")
+    casts = cast_columns(staged.layout, staged.columns, age_column=AGE_COLUMN)
+    values = ["_row as row_number"] + [f"{c.value} as {c.name}" for c in casts]
+    flags = [f"{c.cast_failed} as _bad_{c.name}" for c in casts if c.sql_type != "varchar"]
     return f"select {', '.join(values + flags)} from {staged.table}"
 
 

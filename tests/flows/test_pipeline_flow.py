@@ -26,6 +26,10 @@ def test_flow_loads_shipped_data_publishes_warehouse_and_writes_report(
     html = result.files.html.read_text(encoding="utf-8")
     assert "SYNTHETIC" in html
     assert "<svg" in html
+    assert "9. Methods" in html
+    assert result.files.pdf is not None
+    assert result.files.pdf.read_bytes().startswith(b"%PDF-")
+    assert {p.name for p in result.files.tables} >= {"summary_of_findings.csv", "study_rows.csv"}
     assert len(result.summary_lines) == 5
     for source, rows_in, loaded, quarantined in rows(
         warehouse, "select source_file, rows_in, rows_loaded, rows_quarantined from ingest_log"
@@ -62,4 +66,12 @@ def test_flow_rerun_on_same_files_adds_nothing_and_posts_artifact(
 
     import asyncio  # noqa: PLC0415
 
-    assert "scar-evidence-report" in asyncio.run(artifacts())
+    keys = asyncio.run(artifacts())
+    for key in (
+        "scar-evidence-report",
+        "scar-evidence-summary",
+        "scar-evidence-sof",
+        "scar-evidence-report-html",
+    ):
+        assert key in keys
+    assert rows(warehouse, "select count(distinct run_id) from fct_pooled_history")[0][0] == 2

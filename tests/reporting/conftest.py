@@ -18,6 +18,7 @@ from evidence.reporting.context import (
     SafetyRow,
     SourceFile,
     StudyEffect,
+    StudyRecord,
 )
 
 SYN_SHA = "5" * 8 + "a1b2c3d4" * 7
@@ -153,6 +154,29 @@ def make_context() -> ReportContext:
                 "https://example.org/lit-1",
             ),
         ),
+        studies=(
+            StudyRecord(
+                "SYN-A",
+                "synthetic",
+                "split_face",
+                None,
+                None,
+                "Synthetic arm A, generated for tests",
+                "",
+                (("synthetic_patients.csv", SYN_SHA),),
+            ),
+            StudyRecord(
+                "LIT-1",
+                "literature",
+                "rct",
+                "some",
+                "no assessor blinding",
+                "Example et al. Microneedling in acne scars. 2020.",
+                "https://example.org/lit-1",
+                (("literature_studies.csv", LIT_SHA),),
+            ),
+        ),
+        plain_summary=("Microneedling improved scars by 0.91 grades.",),
         summary_lines=(
             "7 synthetic studies, 118 patients loaded, 2 rows quarantined.",
             "Overall improvement 0.91 GB grades [0.55, 1.27].",
@@ -178,9 +202,21 @@ def hostile_ctx(ctx: ReportContext) -> ReportContext:
         "=cmd|' /C calc'!A0 <img src=x onerror=alert(1)> [x](javascript:alert(1))",
         "javascript:alert(1)",
     )
+    study = StudyRecord(
+        "EVIL-1",
+        "literature",
+        None,
+        None,
+        None,
+        citation.citation,
+        citation.source_url,
+        (('=HYPERLINK("http://x")<script>.csv', "ab" * 32),),
+    )
     return dataclasses.replace(
         ctx,
         by_severity=(severity, *ctx.by_severity[1:]),
         citations=(*ctx.citations, citation),
+        studies=(*ctx.studies, study),
         summary_lines=(*ctx.summary_lines, "<script>alert(2)</script>"),
+        plain_summary=(*ctx.plain_summary, "<script>alert(3)</script>"),
     )

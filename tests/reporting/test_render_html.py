@@ -10,14 +10,15 @@ from evidence.reporting.context import ReportContext
 from tests.reporting.html_doc import ReportDoc
 
 SECTIONS = [
-    "1. Summary",
-    "2. Data ingested and rejected",
-    "3. Improvement overall",
-    "4. Improvement by scar severity",
-    "5. Improvement by skin type",
-    "6. Safety by skin type",
+    "1. Plain-language summary",
+    "2. Summary of findings",
+    "3. Improvement by scar severity and skin type",
+    "4. Dose and protocol",
+    "5. Safety by skin type",
+    "6. Data flow",
     "7. Provenance",
-    "8. Methods",
+    "8. What changed since the previous run",
+    "9. Methods",
 ]
 STRATA_HEADER = [
     "Stratum",
@@ -43,7 +44,7 @@ def test_table_of_contents_links_to_every_section(ctx):
     doc = ReportDoc(render_html(ctx))
     section_ids = [a["id"] for a in doc.tags_named("section")]
     toc = [a["href"] for a in doc.tags_named("a") if (a.get("href") or "").startswith("#")]
-    assert toc == [f"#{i}" for i in section_ids]
+    assert toc[: len(section_ids)] == [f"#{i}" for i in section_ids]
     assert len(section_ids) == len(SECTIONS)
 
 
@@ -62,6 +63,7 @@ def test_literature_only_report_has_no_banner(ctx):
         ctx,
         sources=literature(ctx.sources),
         citations=literature(ctx.citations),
+        studies=literature(ctx.studies),
         overall=strata(ctx.overall),
         by_severity=strata(ctx.by_severity),
         by_skin_type=strata(ctx.by_skin_type),
@@ -73,7 +75,7 @@ def test_source_table_rows_equal_the_ingest_log(ctx):
     table = ReportDoc(render_html(ctx)).tables["table-sources"]
     assert table.body == [
         [
-            s.source_file,
+            s.source_file + (" SYNTHETIC" if s.origin == "synthetic" else ""),
             s.kind,
             s.origin,
             s.sha256[:12],
@@ -161,17 +163,28 @@ def test_safety_table_shows_rates_as_percent_with_wilson_interval(ctx):
     ]
 
 
-def test_provenance_lists_citations_and_full_hashes(ctx):
+def test_provenance_lists_studies_with_files_hashes_and_citations(ctx):
     doc = ReportDoc(render_html(ctx))
-    assert [row[:2] for row in doc.tables["table-citations"].body] == [
-        ["SYN-A", "Synthetic"],
-        ["LIT-1", "Literature"],
+    rows = doc.tables["table-studies"].body
+    assert [row[:4] for row in rows] == [
+        ["SYN-A", "Synthetic", "split_face", "not assessed"],
+        ["LIT-1", "Literature", "rct", "some: no assessor blinding"],
     ]
-    assert [row[2] for row in doc.tables["table-source-hashes"].body] == [
-        s.sha256 for s in ctx.sources
-    ]
+    for row, study in zip(rows, ctx.studies, strict=True):
+        for file, sha in study.files:
+            assert file in row[6]
+            assert sha in row[6]
+    ids = {a.get("id") for a in doc.tags_named("tr")}
+    assert {"study-syn-a", "study-lit-1"} <= ids
     links = [a["href"] for a in doc.tags_named("a") if not (a.get("href") or "").startswith("#")]
     assert links == ["https://example.org/lit-1"]
+
+
+def test_every_internal_link_has_a_target(ctx):
+    doc = ReportDoc(render_html(ctx))
+    ids = {attrs.get("id") for _, attrs in doc.tags if attrs.get("id")}
+    targets = {a["href"][1:] for a in doc.tags_named("a") if (a.get("href") or "").startswith("#")}
+    assert targets <= ids, targets - ids
 
 
 def test_methods_state_the_direction_and_the_run(ctx):
@@ -200,13 +213,13 @@ def test_one_forest_plot_per_stratum_with_studies(ctx):
 
 
 def test_views_without_data_say_so_instead_of_an_empty_table(ctx):
-    empty = dataclasses.replace(ctx, by_skin_type=(), safety=(), quarantine=(), citations=())
+    empty = dataclasses.replace(ctx, by_skin_type=(), safety=(), quarantine=(), studies=())
     doc = ReportDoc(render_html(empty))
     text = " ".join(doc.text)
     assert "No stratum had data for this view." in text
     assert "No patient-level safety data were available." in text
     assert "No rows were quarantined." in text
-    for table_id in ("table-skin-type", "table-safety", "table-quarantine", "table-citations"):
+    for table_id in ("table-skin-type", "table-safety", "table-quarantine", "table-studies"):
         assert table_id not in doc.tables
     assert all(table.body for table in doc.tables.values())
 
@@ -227,9 +240,9 @@ def test_hostile_label_and_citation_are_escaped_text(hostile_ctx: ReportContext)
     assert doc.tags_named("img") == []
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # inside the forest plot's SVG text
-    citation = next(r for r in doc.tables["table-citations"].body if r[0] == "EVIL-1")
-    assert citation[2].startswith("=cmd|")
-    assert citation[3] == "javascript:alert(1)"  # printed, not linked
+    study = next(r for r in doc.tables["table-studies"].body if r[0] == "EVIL-1")
+    assert study[4].startswith("=cmd|")
+    assert study[5] == "javascript:alert(1)"  # printed, not linked
     assert not [a for a in doc.tags_named("a") if "javascript" in (a.get("href") or "")]
 
 

@@ -9,14 +9,15 @@ from evidence.reporting import render_markdown
 from tests.reporting.md_doc import markdown_tables, section
 
 SECTIONS = [
-    "1. Summary",
-    "2. Data ingested and rejected",
-    "3. Improvement overall",
-    "4. Improvement by scar severity",
-    "5. Improvement by skin type",
-    "6. Safety by skin type",
+    "1. Plain-language summary",
+    "2. Summary of findings",
+    "3. Improvement by scar severity and skin type",
+    "4. Dose and protocol",
+    "5. Safety by skin type",
+    "6. Data flow",
     "7. Provenance",
-    "8. Methods",
+    "8. What changed since the previous run",
+    "9. Methods",
 ]
 
 
@@ -27,7 +28,9 @@ def test_every_section_heading_is_present_in_order(ctx):
 
 
 def test_severity_table_rows_equal_the_pooled_strata(ctx):
-    (table,) = markdown_tables(section(render_markdown(ctx), "4. Improvement by scar severity"))
+    markdown = render_markdown(ctx)
+    part = section(markdown, "3. Improvement by scar severity and skin type")
+    table = next(t for t in markdown_tables(part) if t[1][0] == "Grade 3")
     assert table[1:] == [
         [
             "Grade 3",
@@ -59,9 +62,7 @@ def test_severity_table_rows_equal_the_pooled_strata(ctx):
 
 
 def test_source_and_quarantine_tables_equal_the_ingest_log(ctx):
-    sources, quarantine = markdown_tables(
-        section(render_markdown(ctx), "2. Data ingested and rejected")
-    )
+    sources, quarantine = markdown_tables(section(render_markdown(ctx), "6. Data flow"))[-2:]
     assert sources[1:] == [
         [
             s.source_file,
@@ -82,19 +83,22 @@ def test_source_and_quarantine_tables_equal_the_ingest_log(ctx):
 
 def test_safety_and_single_study_rows_print_dashes(ctx):
     markdown = render_markdown(ctx)
-    (safety,) = markdown_tables(section(markdown, "6. Safety by skin type"))
+    (safety,) = markdown_tables(section(markdown, "5. Safety by skin type"))
     assert safety[1:] == [
         ["III", "40", "3.3 (1.5)", "2 / 40", "5.0% [1.4%, 16.5%]"],
         ["V", "12", "—", "0 / 0", "—"],
     ]
-    (skin,) = markdown_tables(section(markdown, "5. Improvement by skin type"))
+    tables = markdown_tables(section(markdown, "3. Improvement by scar severity and skin type"))
+    skin = next(t for t in tables if t[1][0] == "Fitzpatrick IV")
     assert skin[1][6:10] == ["—", "—", "—", "—"]
 
 
 def test_views_without_data_say_so(ctx):
     markdown = render_markdown(dataclasses.replace(ctx, by_skin_type=(), safety=()))
-    assert "No stratum had data for this view." in section(markdown, "5. Improvement by skin type")
-    assert markdown_tables(section(markdown, "6. Safety by skin type")) == []
+    assert "No stratum had data for this view." in section(
+        markdown, "3. Improvement by scar severity and skin type"
+    )
+    assert markdown_tables(section(markdown, "5. Safety by skin type")) == []
 
 
 def test_nan_never_reaches_the_markdown(ctx):
@@ -109,8 +113,8 @@ def test_hostile_text_cannot_inject_html_links_or_cells(hostile_ctx):
     assert "<script" not in markdown.lower()
     assert "<img" not in markdown.lower()
     assert not re.search(r"(?<!\\)\]\(javascript:", markdown)  # only as escaped text
-    (citations, _hashes) = markdown_tables(section(markdown, "7. Provenance"))
-    evil = next(row for row in citations if row[0] == "EVIL-1")
-    assert len(evil) == 4  # the "|" inside the citation did not split the row
-    assert evil[2].startswith("=cmd|")
-    assert evil[3] == "—"
+    (studies,) = markdown_tables(section(markdown, "7. Provenance"))
+    evil = next(row for row in studies if row[0] == "EVIL-1")
+    assert len(evil) == 7  # the "|" inside the citation did not split the row
+    assert evil[4].startswith("=cmd|")
+    assert evil[5] == "—"

@@ -14,7 +14,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.mark.browser
 def test_report_renders_offline_in_chromium_with_visible_plots(ctx, tmp_path):
-    paths = write_report(ctx, tmp_path)
+    paths = write_report(ctx, tmp_path, pdf=False)
     screenshot = tmp_path / "report.png"
     with open_local_page(paths.html) as (page, problems):
         boxes = page.eval_on_selector_all(
@@ -30,7 +30,7 @@ def test_report_renders_offline_in_chromium_with_visible_plots(ctx, tmp_path):
     assert forest_plots >= 1
     assert boxes
     assert all(width > 0 and height > 0 for width, height in boxes), boxes
-    assert "8. Methods" in headings
+    assert "9. Methods" in headings
 
     png = screenshot.read_bytes()
     assert png.startswith(PNG_SIGNATURE)

@@ -10,9 +10,7 @@ import pandas as pd
 from evidence.warehouse.pool import insert_frame
 
 
-def replace_table(
-    con: duckdb.DuckDBPyConnection, table: str, ddl: str, frame: pd.DataFrame
-) -> int:
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, ddl: str, frame: pd.DataFrame) -> int:
     """``create or replace table <table> (<ddl>)`` and insert ``frame``; returns its rows."""
     con.execute(f"create or replace table {table} ({ddl})")
     insert_frame(con, table, frame)

@@ -50,9 +50,7 @@ def compare_arms(
     pairs = []
     for combo in COMBINATIONS:
         treated = overall[overall["intervention"] == combo]
-        merged = treated.merge(
-            base, on=["study_id", "outcome_scale"], suffixes=("", "_comparator")
-        )
+        merged = treated.merge(base, on=["study_id", "outcome_scale"], suffixes=("", "_comparator"))
         for _, r in merged.iterrows():
             split = r["design"] in SPLIT_FACE or r["design_comparator"] in SPLIT_FACE
             pairs.append(
@@ -64,7 +62,9 @@ def compare_arms(
                     "study_id": r["study_id"],
                     "evidence_source": r["evidence_source"],
                     "data_origin": r["data_origin"],
-                    "n": int(max(r["n"], r["n_comparator"]) if split else r["n"] + r["n_comparator"]),
+                    "n": int(
+                        max(r["n"], r["n_comparator"]) if split else r["n"] + r["n_comparator"]
+                    ),
                     "n_patients": int(
                         max(r["n_patients"], r["n_patients_comparator"])
                         if split
@@ -87,11 +87,11 @@ def compare_arms(
         pooled, studies = pool_arm_effects(frame, settings)
     pooled_rows = []
     for combo in COMBINATIONS:
-        found = (
-            pooled[pooled["intervention"] == combo] if not pooled.empty else pd.DataFrame()
-        )
+        found = pooled[pooled["intervention"] == combo] if not pooled.empty else pd.DataFrame()
         if found.empty:
-            for scale in sorted(set(overall["outcome_scale"]) & {"gb_qualitative", "gb_quantitative"}):
+            for scale in sorted(
+                set(overall["outcome_scale"]) & {"gb_qualitative", "gb_quantitative"}
+            ):
                 pooled_rows.append(
                     {
                         "comparison": comparison_label(combo),

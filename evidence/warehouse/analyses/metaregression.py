@@ -70,12 +70,12 @@ def _fit(
         row["status"] = f"not performed ({moderator} does not vary)"
         return row
     yi, vi = known["yi"].to_numpy(float), known["vi"].to_numpy(float)
-    X = np.column_stack([np.ones(k), x])
-    fit = rma_mods(yi, vi, X, names=("intrcpt", moderator), method=method, test=test)
+    design = np.column_stack([np.ones(k), x])
+    fit = rma_mods(yi, vi, design, names=("intrcpt", moderator), method=method, test=test)
     wi = 1.0 / (vi + fit.tau2)
-    vb = np.linalg.inv((X.T * wi) @ X)
+    vb = np.linalg.inv((design.T * wi) @ design)
     if test == "knha":
-        rss = float(np.sum(wi * (yi - X @ np.asarray(fit.beta)) ** 2))
+        rss = float(np.sum(wi * (yi - design @ np.asarray(fit.beta)) ** 2))
         vb = vb * rss / (k - 2)
     crit = (fit.ci_ub[1] - fit.beta[1]) / fit.se[1] if fit.se[1] > 0 else None
     row.update(

@@ -21,8 +21,8 @@ from evidence.synthesis.counts import logit_proportion
 from evidence.synthesis.pooling import rma
 from evidence.synthesis.tau2 import EstimationError
 from evidence.warehouse.analyses._frames import finite
-from evidence.warehouse.skin_groups import SKIN_GROUPS, skin_group_of
 from evidence.warehouse.pool import PoolingSettings
+from evidence.warehouse.skin_groups import SKIN_GROUPS, skin_group_of
 
 PATIENT_SQL = """
 select study_id, fitzpatrick_type as skin, data_origin,
@@ -73,8 +73,14 @@ def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
             if source == "patient_level":
                 strata.append(("skin_type", str(skin)))
             for kind, value in strata:
-                rows.append({**r.to_dict(), "stratum_kind": kind, "stratum_value": value,
-                             "evidence_source": source})
+                rows.append(
+                    {
+                        **r.to_dict(),
+                        "stratum_kind": kind,
+                        "stratum_value": value,
+                        "evidence_source": source,
+                    }
+                )
     if not rows:
         return pd.DataFrame()
     long = pd.DataFrame(rows)
@@ -97,11 +103,17 @@ def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
     return agg.reset_index()
 
 
-def pool_safety(by_study: pd.DataFrame, settings: PoolingSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def pool_safety(
+    by_study: pd.DataFrame, settings: PoolingSettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pooled rows, study rows) for PIH and erythema in every stratum of ``STRATA``."""
     pooled, studies = [], []
     for kind, value in STRATA:
-        part = by_study[(by_study["stratum_kind"] == kind) & (by_study["stratum_value"] == value)] if len(by_study) else by_study
+        part = (
+            by_study[(by_study["stratum_kind"] == kind) & (by_study["stratum_value"] == value)]
+            if len(by_study)
+            else by_study
+        )
         pih = part[part["n"] > 0] if len(part) else part
         p_row, p_studies = _pool_pih(pih, kind, value, settings)
         pooled.append(p_row)
@@ -113,7 +125,7 @@ def pool_safety(by_study: pd.DataFrame, settings: PoolingSettings) -> tuple[pd.D
     return pd.DataFrame(pooled), pd.DataFrame(studies)
 
 
-def _fit(yi: np.ndarray, vi: np.ndarray, settings: PoolingSettings):  # noqa: ANN202
+def _fit(yi: np.ndarray, vi: np.ndarray, settings: PoolingSettings):
     try:
         return rma(yi, vi, method=settings.method, test=settings.test)
     except EstimationError:
@@ -134,10 +146,12 @@ def _base(outcome: str, kind: str, value: str, part: pd.DataFrame) -> dict[str, 
     }
 
 
-def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings):  # noqa: ANN202
+def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings):
     row = _base("pih", kind, value, part)
-    row.update(events=int(part["events"].sum()) if len(part) else 0,
-               n=int(part["n"].sum()) if len(part) else 0)
+    row.update(
+        events=int(part["events"].sum()) if len(part) else 0,
+        n=int(part["n"].sum()) if len(part) else 0,
+    )
     if part.empty:
         row["method"] = "not pooled: no study reported PIH in this stratum"
         return row, []
@@ -145,19 +159,29 @@ def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettin
     res = _fit(yi, vi, settings)
     single = res.k == 1
     row.update(
-        estimate=_expit(res.beta), ci_lb=_expit(res.ci_lb), ci_ub=_expit(res.ci_ub),
-        pi_lb=None if single else _expit(res.pi_lb), pi_ub=None if single else _expit(res.pi_ub),
-        tau2=None if single else res.tau2, i2=None if single else finite(res.I2),
+        estimate=_expit(res.beta),
+        ci_lb=_expit(res.ci_lb),
+        ci_ub=_expit(res.ci_ub),
+        pi_lb=None if single else _expit(res.pi_lb),
+        pi_ub=None if single else _expit(res.pi_ub),
+        tau2=None if single else res.tau2,
+        i2=None if single else finite(res.I2),
         method="single study (logit CI)" if single else f"{res.method}, logit (PLO)",
     )
     crit = 1.959963984540054
     studies = [
         {
-            "outcome": "pih", "stratum_kind": kind, "stratum_value": value,
-            "study_id": r["study_id"], "evidence_source": r["evidence_source"],
-            "data_origin": r["data_origin"], "events": int(r["events"]), "n": int(r["n"]),
+            "outcome": "pih",
+            "stratum_kind": kind,
+            "stratum_value": value,
+            "study_id": r["study_id"],
+            "evidence_source": r["evidence_source"],
+            "data_origin": r["data_origin"],
+            "events": int(r["events"]),
+            "n": int(r["n"]),
             "estimate": r["events"] / r["n"],
-            "ci_lb": _expit(y - crit * math.sqrt(v)), "ci_ub": _expit(y + crit * math.sqrt(v)),
+            "ci_lb": _expit(y - crit * math.sqrt(v)),
+            "ci_ub": _expit(y + crit * math.sqrt(v)),
             "weight_pct": w,
         }
         for (_, r), y, v, w in zip(part.iterrows(), yi, vi, res.weights, strict=True)
@@ -165,7 +189,7 @@ def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettin
     return row, studies
 
 
-def _pool_erythema(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings):  # noqa: ANN202
+def _pool_erythema(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings):
     row = _base("erythema_days", kind, value, part)
     row.update(events=None, n=int(part["erythema_n"].sum()) if len(part) else 0)
     if part.empty:
@@ -181,18 +205,29 @@ def _pool_erythema(part: pd.DataFrame, kind: str, value: str, settings: PoolingS
     res = _fit(mean, vi, settings)
     single = res.k == 1
     row.update(
-        estimate=res.beta, ci_lb=res.ci_lb, ci_ub=res.ci_ub,
-        pi_lb=None if single else res.pi_lb, pi_ub=None if single else res.pi_ub,
-        tau2=None if single else res.tau2, i2=None if single else finite(res.I2),
+        estimate=res.beta,
+        ci_lb=res.ci_lb,
+        ci_ub=res.ci_ub,
+        pi_lb=None if single else res.pi_lb,
+        pi_ub=None if single else res.pi_ub,
+        tau2=None if single else res.tau2,
+        i2=None if single else finite(res.I2),
         method="single study" if single else f"{res.method}, raw mean (MN)",
     )
     studies = [
         {
-            "outcome": "erythema_days", "stratum_kind": kind, "stratum_value": value,
-            "study_id": r["study_id"], "evidence_source": r["evidence_source"],
-            "data_origin": r["data_origin"], "events": None, "n": int(r["erythema_n"]),
-            "estimate": m, "ci_lb": m - 1.959963984540054 * math.sqrt(v),
-            "ci_ub": m + 1.959963984540054 * math.sqrt(v), "weight_pct": w,
+            "outcome": "erythema_days",
+            "stratum_kind": kind,
+            "stratum_value": value,
+            "study_id": r["study_id"],
+            "evidence_source": r["evidence_source"],
+            "data_origin": r["data_origin"],
+            "events": None,
+            "n": int(r["erythema_n"]),
+            "estimate": m,
+            "ci_lb": m - 1.959963984540054 * math.sqrt(v),
+            "ci_ub": m + 1.959963984540054 * math.sqrt(v),
+            "weight_pct": w,
         }
         for (_, r), m, v, w in zip(part.iterrows(), mean, vi, res.weights, strict=True)
     ]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evidence.warehouse.skin_groups import skin_group_arms
 from evidence.warehouse.pool import PoolingSettings, pool_arm_effects
+from evidence.warehouse.skin_groups import skin_group_arms
 
 RHOS = (0.2, 0.5, 0.8)
 
@@ -61,7 +61,9 @@ def rho_sensitivity(
             .reset_index()
         )
         pooled = pooled.merge(
-            imputed, on=["stratum_kind", "stratum_value", "intervention", "outcome_scale"], how="left"
+            imputed,
+            on=["stratum_kind", "stratum_value", "intervention", "outcome_scale"],
+            how="left",
         )
         pooled["rho"] = rho
         frames.append(pooled)

@@ -35,11 +35,11 @@ def subgroup_differences(pooled: pd.DataFrame) -> pd.DataFrame:
         part = usable[usable["stratum_kind"] == kind]
         for (intervention, scale), group in part.groupby(["intervention", "outcome_scale"]):
             rows.append(_test(kind, str(intervention), str(scale), group, "stratum_value"))
-    arms = usable[
-        (usable["stratum_kind"] == "all") & usable["intervention"].isin(ARM_COMPARISON)
-    ]
+    arms = usable[(usable["stratum_kind"] == "all") & usable["intervention"].isin(ARM_COMPARISON)]
     for scale, group in arms.groupby("outcome_scale"):
-        rows.append(_test("intervention", "+".join(ARM_COMPARISON), str(scale), group, "intervention"))
+        rows.append(
+            _test("intervention", "+".join(ARM_COMPARISON), str(scale), group, "intervention")
+        )
     return pd.DataFrame(rows, columns=[c.split()[0] for c in _columns()])
 
 
@@ -47,7 +47,9 @@ def _columns() -> list[str]:
     return [c.strip() for c in DDL.replace("\n", " ").split(",") if c.strip()]
 
 
-def _test(kind: str, intervention: str, scale: str, group: pd.DataFrame, by: str) -> dict[str, object]:
+def _test(
+    kind: str, intervention: str, scale: str, group: pd.DataFrame, by: str
+) -> dict[str, object]:
     group = group.sort_values(by)
     labels = ",".join(str(v) for v in group[by])
     row: dict[str, object] = {

@@ -4,6 +4,8 @@
 -- Protocol (mean sessions and needle depth of the arm's patients) and design come from the
 -- final visits: an arm whose patients were treated on one side is split-face. Patient-level
 -- files carry no risk-of-bias judgement, so risk_of_bias is null (the report says so).
+-- Aggregates run in a fixed row order so that their floating-point sums (and every number
+-- pooled from them) are identical from run to run, whatever DuckDB's thread scheduling.
 with changes as (
     select *, baseline_value - followup_value as improvement from int_patient_changes__stratified
 ),
@@ -29,14 +31,14 @@ summaries as (
         max(followup_weeks) as followup_weeks,
         count(*) as n,
         count(distinct subject_id) as n_patients,
-        avg(baseline_value) as baseline_mean,
-        stddev_samp(baseline_value) as baseline_sd,
-        avg(followup_value) as followup_mean,
-        stddev_samp(followup_value) as followup_sd,
-        avg(improvement) as change_mean,
-        stddev_samp(improvement) as change_sd,
-        sum(improvement) as sum_improvement,
-        sum(improvement * improvement) as sum_sq_improvement,
+        avg(baseline_value order by subject_id, side) as baseline_mean,
+        stddev_samp(baseline_value order by subject_id, side) as baseline_sd,
+        avg(followup_value order by subject_id, side) as followup_mean,
+        stddev_samp(followup_value order by subject_id, side) as followup_sd,
+        avg(improvement order by subject_id, side) as change_mean,
+        stddev_samp(improvement order by subject_id, side) as change_sd,
+        sum(improvement order by subject_id, side) as sum_improvement,
+        sum(improvement * improvement order by subject_id, side) as sum_sq_improvement,
         count(*) filter (where is_responder) as responders,
         case when count(distinct data_origin) = 1 then any_value(data_origin) else 'mixed' end
             as data_origin

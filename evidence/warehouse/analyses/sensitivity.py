@@ -23,7 +23,7 @@ DDL = """
     mean_change double, ci_lb double, ci_ub double, tau2 double, i2 double,
     pi_lb double, pi_ub double, method varchar
 """
-KINDS = ("all", "severity", "skin_group")
+KINDS = ("all",)  # what the report shows; other strata re-pool the same way
 
 
 def with_rho(arms: pd.DataFrame, rho: float) -> pd.DataFrame:

@@ -10,8 +10,6 @@ a range that spans both groups (e.g. "III-V") belongs to neither.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 SKIN_GROUPS: dict[str, frozenset[str]] = {
@@ -56,47 +54,57 @@ def skin_group_arms(arms: pd.DataFrame) -> pd.DataFrame:
     typed["_group"] = typed["stratum_value"].map(skin_group_of)
     # a fixed order, so the merged sums do not depend on the order DuckDB returned the rows
     typed = typed[typed["_group"].notna()].sort_values([*ARM_KEY, "stratum_value"], kind="stable")
-    merged = [
-        _merge(group, name)
-        for (*_key, name), group in typed.groupby([*ARM_KEY, "_group"], sort=True)
-    ]
-    if not merged:
-        return arms.iloc[0:0].copy()
-    return pd.DataFrame(merged, columns=arms.columns)
+    return _merge_groups(typed, list(arms.columns))
 
 
-def _merge(group: pd.DataFrame, name: str) -> dict[str, object]:
-    first = group.iloc[0].to_dict()
-    n = group["n"].astype(float)
-    m = group["change_mean"].astype(float)
-    sd = group["change_sd"].astype(float)
-    total = float(n.sum())
-    mean = float((n * m).sum() / total)
-    sum_sq = float(((n - 1) * sd**2 + n * m**2).sum())
-    variance = max(0.0, (sum_sq - total * mean**2) / (total - 1)) if total > 1 else math.nan
-    responders = group["responders"]
-    row = {
-        **first,
-        "stratum_kind": "skin_group",
-        "stratum_value": name,
-        "followup_weeks": group["followup_weeks"].max(),
-        "n": int(total),
-        "n_patients": int(group["n_patients"].sum()),
-        "baseline_mean": None,
-        "baseline_sd": None,
-        "followup_mean": None,
-        "followup_sd": None,
-        "change_mean": mean,
-        "change_sd": math.sqrt(variance) if math.isfinite(variance) else None,
-        "is_change_sd_imputed": bool(group["is_change_sd_imputed"].fillna(False).any()),
-        "responders": int(responders.sum()) if responders.notna().all() else None,
-        "data_origin": ",".join(sorted(set(group["data_origin"].dropna()))) or None,
-        "yi": mean,
-        "vi": variance / total if math.isfinite(variance) else None,
-        "exclusion_reason": None,
-    }
-    if not (math.isfinite(variance) and variance > 0):
-        row["exclusion_reason"] = "zero variance (every patient changed equally)"
-    if "conversion" in row:
-        row["conversion"] = "; ".join(sorted(set(group["conversion"].dropna()))) or None
-    return row
+def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """All groups at once (vectorised: a registry has thousands of studies)."""
+    keys = [*ARM_KEY, "_group"]
+    n = typed["n"].astype(float)
+    m = typed["change_mean"].astype(float)
+    sd = typed["change_sd"].astype(float)
+    work = typed.assign(
+        _n=n,
+        _nm=n * m,
+        _ss=(n - 1) * sd**2 + n * m**2,
+        _imputed=typed["is_change_sd_imputed"].fillna(False).astype(bool),
+        _has_responders=typed["responders"].notna(),
+    )
+    grouped = work.groupby(keys, sort=True)
+    out = grouped.head(1).set_index(keys).sort_index()
+    sums = grouped[["_n", "_nm", "_ss"]].sum()
+    total = sums["_n"]
+    mean = sums["_nm"] / total
+    variance = ((sums["_ss"] - total * mean**2) / (total - 1)).clip(lower=0.0)
+    variance = variance.where(total > 1)
+    all_responders = grouped["_has_responders"].all()
+    out["stratum_kind"] = "skin_group"
+    out["stratum_value"] = out.index.get_level_values("_group")
+    out["followup_weeks"] = grouped["followup_weeks"].max()
+    out["n"] = total.astype(int)
+    out["n_patients"] = grouped["n_patients"].sum().astype(int)
+    for column in ("baseline_mean", "baseline_sd", "followup_mean", "followup_sd"):
+        out[column] = None
+    out["change_mean"] = mean
+    out["change_sd"] = variance.pow(0.5)
+    out["is_change_sd_imputed"] = grouped["_imputed"].any()
+    out["responders"] = grouped["responders"].sum().where(all_responders)
+    out["data_origin"] = grouped["data_origin"].agg(_joined)
+    out["yi"] = mean
+    out["vi"] = variance / total
+    out["exclusion_reason"] = None
+    out.loc[~(variance > 0).fillna(False), "exclusion_reason"] = (
+        "zero variance (every patient changed equally)"
+    )
+    if "conversion" in out.columns:
+        out["conversion"] = grouped["conversion"].agg(_joined)
+    frame = out.reset_index().drop(columns="_group")
+    responders = frame["responders"]
+    frame["responders"] = [None if pd.isna(r) else int(r) for r in responders]
+    frame["change_sd"] = [None if pd.isna(v) else float(v) for v in frame["change_sd"]]
+    frame["vi"] = [None if pd.isna(v) else float(v) for v in frame["vi"]]
+    return frame[columns]
+
+
+def _joined(values: pd.Series) -> str | None:
+    return ",".join(sorted(set(values.dropna()))) or None

@@ -20,8 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.generate import generate
-
 DATA = Path("benchmarks/data")
 
 
@@ -94,8 +92,24 @@ def main() -> None:
                 for bad in args.bad:
                     name = f"synthetic_bench_{rows}_{'bad' if bad else 'clean'}.{fmt}"
                     source = DATA / name
-                    if not source.exists():
-                        generate(rows, bad, fmt, DATA)
+                    if not source.exists():  # in a child, so its memory is not ours
+                        subprocess.run(
+                            [
+                                sys.executable,
+                                "-m",
+                                "benchmarks.generate",
+                                "--rows",
+                                str(rows),
+                                "--bad",
+                                str(bad),
+                                "--format",
+                                fmt,
+                                "--out",
+                                str(DATA),
+                            ],
+                            check=True,
+                            stdout=subprocess.DEVNULL,
+                        )
                     base, _base_s, base_mb = measure(
                         [
                             sys.executable,

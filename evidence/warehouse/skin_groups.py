@@ -89,7 +89,7 @@ def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out["change_sd"] = variance.pow(0.5)
     out["is_change_sd_imputed"] = grouped["_imputed"].any()
     out["responders"] = grouped["responders"].sum().where(all_responders)
-    out["data_origin"] = grouped["data_origin"].agg(_joined)
+    out["data_origin"] = _joined(work, keys, "data_origin").reindex(out.index)
     out["yi"] = mean
     out["vi"] = variance / total
     out["exclusion_reason"] = None
@@ -97,7 +97,7 @@ def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         "zero variance (every patient changed equally)"
     )
     if "conversion" in out.columns:
-        out["conversion"] = grouped["conversion"].agg(_joined)
+        out["conversion"] = _joined(work, keys, "conversion").reindex(out.index)
     frame = out.reset_index().drop(columns="_group")
     responders = frame["responders"]
     frame["responders"] = [None if pd.isna(r) else int(r) for r in responders]
@@ -106,5 +106,7 @@ def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame[columns]
 
 
-def _joined(values: pd.Series) -> str | None:
-    return ",".join(sorted(set(values.dropna()))) or None
+def _joined(work: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """Distinct values of ``column`` per group, sorted and comma-joined."""
+    pairs = work[[*keys, column]].dropna().drop_duplicates().sort_values([*keys, column])
+    return pairs.groupby(keys, sort=True)[column].agg(",".join)

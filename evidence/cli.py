@@ -116,7 +116,9 @@ def run(
     if quarantined:
         out.print(
             f"{quarantined} rows quarantined: see the report or `scar-evidence query "
-            '"select * from quarantine"`'
+            '"select * from quarantine"`',
+            soft_wrap=True,
+            markup=False,
         )
     out.print("Summary:")
     for line in result.summary_lines:

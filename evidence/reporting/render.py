@@ -11,6 +11,7 @@ label cannot inject HTML, links or table cells when the artifact is rendered.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -125,7 +126,15 @@ def render_pdf(html: str) -> bytes | None:
         import weasyprint  # noqa: PLC0415 - optional and slow to import (~0.8 s)
     except ImportError:
         return None
-    pdf: bytes = weasyprint.HTML(string=html, base_url=None).write_pdf()
+    # WeasyPrint warns once per SVG presentation attribute it does not style (thousands of
+    # lines per report); the PDF is still complete, so only its errors are worth showing.
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        pdf: bytes = weasyprint.HTML(string=html, base_url=None).write_pdf()
+    finally:
+        logger.setLevel(level)
     return pdf
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -34,9 +35,20 @@ CORRUPTIONS = (
     ("followup_grade", "7"),
     ("fitzpatrick_type", "VII"),
     ("needle_depth_mm", "9.0"),
-    ("sessions", "x"),
+    ("sessions", "0"),
     ("baseline_score", "99"),
 )
+#: Parquet files carry types, as real exports do (CSV cells are all text).
+PARQUET_TYPES = {
+    "baseline_grade": pa.int64(),
+    "followup_grade": pa.int64(),
+    "sessions": pa.int64(),
+    "followup_weeks": pa.float64(),
+    "baseline_score": pa.float64(),
+    "followup_score": pa.float64(),
+    "needle_depth_mm": pa.float64(),
+    "erythema_days": pa.float64(),
+}
 
 
 def chunk_columns(
@@ -97,6 +109,11 @@ def generate(rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125) -
                     values[chosen] = value
                     columns[column] = values
             table = pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
+            if fmt == "parquet":
+                for column, typ in PARQUET_TYPES.items():
+                    text = pc.if_else(pc.equal(table[column], ""), None, table[column])
+                    index = table.schema.get_field_index(column)
+                    table = table.set_column(index, column, pc.cast(text, typ))
             if writer is None:
                 writer = (
                     pacsv.CSVWriter(path, table.schema)

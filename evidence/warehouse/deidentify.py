@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from evidence.warehouse.readers import normalise_header
+from evidence.warehouse.sql_contract import quote
 from schemas.privacy import RECORD_NUMBER_PATTERN, VALUE_PATTERNS, identifier_category
 from schemas.raw import PatientOutcomes
 
@@ -42,10 +43,6 @@ TYPED_CONTRACT_COLUMNS = frozenset(
 )
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def find_identifiers(
     con: duckdb.DuckDBPyConnection, raw_view: str, headers: list[str]
 ) -> list[IdentifierFinding]:
@@ -66,8 +63,8 @@ def find_identifiers(
     # One pass over the file: the first row of each column matching any identifier pattern.
     combined = "|".join(f"(?:{pattern})" for pattern in VALUE_PATTERNS.values())
     aggregates = ", ".join(
-        f"min(_row) filter (where regexp_matches(lower({_quote(h)}), $any"
-        + (" ) or regexp_matches(lower(" + _quote(h) + "), $record)" if _is_subject(h) else ")")
+        f"min(_row) filter (where regexp_matches(lower({quote(h)}), $any"
+        + (" ) or regexp_matches(lower(" + quote(h) + "), $record)" if _is_subject(h) else ")")
         + ")"
         for h in scanned
     )
@@ -79,7 +76,7 @@ def find_identifiers(
         if row is None:
             continue
         (value,) = con.execute(
-            f"select lower({_quote(header)}) from {raw_view} where _row = $row", {"row": row}
+            f"select lower({quote(header)}) from {raw_view} where _row = $row", {"row": row}
         ).fetchall()[0]
         findings.append(IdentifierFinding(header, f"holds {_kind(value, header)}", int(row)))
     return findings

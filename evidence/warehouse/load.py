@@ -23,7 +23,7 @@ import duckdb
 from evidence.errors import RowFailure, UnreadableFileError
 from evidence.warehouse.deidentify import find_identifiers
 from evidence.warehouse.row_rules import apply_row_rules
-from evidence.warehouse.sql_contract import validation_select
+from evidence.warehouse.sql_contract import quote, validation_select
 from evidence.warehouse.staging import (
     FAILURE_COLUMNS,
     SUPPORTED_SUFFIXES,
@@ -88,6 +88,27 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def seen_content(
+    con: duckdb.DuckDBPyConnection, source_file: str, sha: str
+) -> tuple[str, str] | None:
+    """(status, message) when this content is already in ``ingest_log``, else None:
+    ``unchanged`` under the same name, ``duplicate_content`` under another."""
+    names = [
+        name
+        for (name,) in con.execute(
+            "select source_file from ingest_log where sha256 = $sha order by source_file",
+            {"sha": sha},
+        ).fetchall()
+    ]
+    if not names:
+        return None
+    if source_file in names:
+        return "unchanged", ""
+    return "duplicate_content", (
+        f"same content as {names[0]}, which is already loaded; not loaded again"
+    )
+
+
 def validate_file(
     con: duckdb.DuckDBPyConnection, landing: Path, source_file: str, *, strict: bool = False
 ) -> ValidatedFile:
@@ -97,21 +118,10 @@ def validate_file(
     sha = file_sha256(path)
     tag = sha[:16]
     size = path.stat().st_size
-    seen = con.execute(
-        "select source_file, sha256 from ingest_log where sha256 = $sha", {"sha": sha}
-    ).fetchall()
-    if any(name == source_file for name, _ in seen):
-        return ValidatedFile(source_file, sha, size, tag, None, "unchanged")
-    if seen:
-        return ValidatedFile(
-            source_file,
-            sha,
-            size,
-            tag,
-            None,
-            "duplicate_content",
-            f"same content as {seen[0][0]}, which is already loaded; not loaded again",
-        )
+    seen = seen_content(con, source_file, sha)
+    if seen is not None:
+        status, message = seen
+        return ValidatedFile(source_file, sha, size, tag, None, status, message)
     con.execute("create schema if not exists _ingest")
     raw, valid, failed = (f"_ingest.{kind}_{tag}" for kind in ("raw", "valid", "failed"))
     _drop_staging(con, tag)
@@ -319,7 +329,7 @@ def failures_sql(tag: str, staged: StagedFile) -> str:
     redacted = "'[redacted: direct identifier]'"
 
     def cell(header: str) -> str:
-        return redacted if header in staged.redacted else f"r.{_quote(header)}"
+        return redacted if header in staged.redacted else f"r.{quote(header)}"
 
     cases = [f"when '{name}' then {cell(header)}" for name, header in staged.columns.items()] + [
         f"when '{_sql_text(header)}' then {redacted}" for header in staged.redacted
@@ -357,10 +367,6 @@ def check_file(path: Path, *, strict: bool = False) -> tuple[ValidatedFile, list
         ]
     finally:
         con.close()
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, sha: str) -> int:

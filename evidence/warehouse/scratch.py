@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from evidence.warehouse import connect
-from evidence.warehouse.load import ValidatedFile
+from evidence.warehouse.load import ValidatedFile, seen_content
 from evidence.warehouse.load import validate_file as validate_in
 from evidence.warehouse.row_rules import fail_duplicate_keys
 from evidence.warehouse.tables import ensure_tables
@@ -121,21 +121,11 @@ def recheck_seen_content(con: duckdb.DuckDBPyConnection, validated: ValidatedFil
     """Skip a file whose content was loaded earlier in this run (under another name)."""
     if validated.staged is None:
         return validated
-    seen = con.execute(
-        "select source_file from ingest_log where sha256 = $sha order by source_file",
-        {"sha": validated.sha256},
-    ).fetchall()
-    names = [name for (name,) in seen]
-    if not names:
+    seen = seen_content(con, validated.source_file, validated.sha256)
+    if seen is None:
         return validated
-    if validated.source_file in names:
-        return replace(validated, staged=None, skip_status="unchanged")
-    return replace(
-        validated,
-        staged=None,
-        skip_status="duplicate_content",
-        message=f"same content as {names[0]}, which is already loaded; not loaded again",
-    )
+    status, message = seen
+    return replace(validated, staged=None, skip_status=status, message=message)
 
 
 def recheck_warehouse_keys(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> None:

@@ -19,7 +19,7 @@ import pyarrow as pa_arrow
 
 from evidence.errors import UnreadableFileError
 from evidence.warehouse.readers import normalise_header, read_raw
-from evidence.warehouse.sql_contract import cast_columns
+from evidence.warehouse.sql_contract import CAST_RULES, cast_columns
 from evidence.warehouse.tables import contract_columns
 from schemas.privacy import AGE_COLUMN
 from schemas.raw import DEFAULTED_COLUMNS, LAYOUTS, RULE_COLUMNS
@@ -42,9 +42,6 @@ _ARROW_TO_PANDAS = {
     pa_arrow.float64(): pd.Float64Dtype(),
     pa_arrow.bool_(): pd.BooleanDtype(),
 }
-
-_TRUE = "'1','true','yes','y','t'"
-_FALSE = "'0','false','no','n','f'"
 
 
 @dataclass(frozen=True)
@@ -69,10 +66,6 @@ def detect_layout(headers: list[str]) -> str | None:
     if "stratum_kind" in names or "citation" in names:
         return "study"
     return None
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> StagedFile:
@@ -113,14 +106,6 @@ def typed_select(staged: StagedFile) -> str:
     values = ["_row as row_number"] + [f"{c.value} as {c.name}" for c in casts]
     flags = [f"{c.cast_failed} as _bad_{c.name}" for c in casts if c.sql_type != "varchar"]
     return f"select {', '.join(values + flags)} from {staged.table}"
-
-
-def _cast_rule(sql_type: str) -> tuple[str, str]:
-    return {
-        "bigint": ("type_integer", "is not a whole number"),
-        "double": ("type_number", "is not a finite number"),
-        "boolean": ("type_boolean", "is not yes/no, true/false or 1/0"),
-    }[sql_type]
 
 
 def validate_batches(
@@ -180,7 +165,7 @@ def _cast_failures(
         if len(rows) == 0:
             continue
         name = flag.removeprefix("_bad_")
-        rule, what = _cast_rule(types[name])
+        rule, what = CAST_RULES[types[name]]
         for row in rows:
             records.append((int(row), name, None, rule, f"{name} {what}"))
     return pd.DataFrame(records, columns=FAILURE_COLUMNS)

@@ -19,6 +19,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 CHUNK = 500_000
+#: Studies in every benchmark file, whatever its size (the pooling goal is 1,000 studies).
+STUDIES = 1_000
 INTERVENTIONS = np.array(
     [
         "microneedling",
@@ -52,12 +54,18 @@ PARQUET_TYPES = {
 
 
 def chunk_columns(
-    start: int, size: int, rng: np.random.Generator, visits: int = 2
+    start: int,
+    size: int,
+    rows: int,
+    rng: np.random.Generator,
+    visits: int = 2,
+    prefix: str = "BENCH-",
 ) -> dict[str, np.ndarray]:
-    """Rows ``start`` .. ``start + size``: subjects of 200-patient studies, ``visits`` each."""
+    """Rows ``start`` .. ``start + size`` of ``rows``: ``visits`` rows per subject, subjects in
+    contiguous blocks of :data:`STUDIES` studies (a registry grows by patients, not studies)."""
     index = np.arange(start, start + size)
     subject = index // visits
-    study = subject // 200
+    study = subject * STUDIES // max(1, rows // visits)
     visit = index % visits
     grade = rng.choice([2, 3, 4], size=size, p=[0.3, 0.45, 0.25])
     fitz_idx = rng.integers(0, 6, size=size)
@@ -70,8 +78,9 @@ def chunk_columns(
     follow_score = np.clip(np.rint(base_score * (1 - 0.4 * active * (visit + 1) / visits)), 0, 84)
     follow_score = np.where(followup == 1, np.minimum(follow_score, 3), np.maximum(follow_score, 1))
     return {
-        "study_id": np.char.add("BENCH-", study.astype(str)),
-        "subject_id": np.char.add("s", (subject % 200).astype(str)),  # pseudonym within a study
+        "study_id": np.char.add(prefix, study.astype(str)),
+        # a pseudonym, unique within its study's contiguous block of subjects
+        "subject_id": np.char.add("s", (subject % 100_000).astype(str)),
         "intervention": arm,
         "side": np.full(size, "whole"),
         "fitzpatrick_type": FITZ[fitz_idx],
@@ -89,9 +98,13 @@ def chunk_columns(
     }
 
 
-def generate(rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125) -> Path:
+def generate(
+    rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125, prefix: str = "BENCH-"
+) -> Path:
+    """Write one file; ``prefix`` names its studies (another prefix: studies not yet loaded)."""
     out.mkdir(parents=True, exist_ok=True)
-    name = f"synthetic_bench_{rows}_{'bad' if bad else 'clean'}.{fmt}"
+    tag = "" if prefix == "BENCH-" else f"_{prefix.strip('-').lower()}"
+    name = f"synthetic_bench{tag}_{rows}_{'bad' if bad else 'clean'}.{fmt}"
     path = out / name
     rng = np.random.default_rng(seed)
     bad_rows: list[int] = []
@@ -99,7 +112,7 @@ def generate(rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125) -
     try:
         for start in range(0, rows, CHUNK):
             size = min(CHUNK, rows - start)
-            columns = chunk_columns(start, size, rng)
+            columns = chunk_columns(start, size, rows, rng, prefix=prefix)
             if bad:
                 picks = np.flatnonzero(rng.random(size) < bad)
                 bad_rows += (start + picks + 1).tolist()
@@ -135,8 +148,9 @@ def main() -> None:
     parser.add_argument("--bad", type=float, default=0.0)
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/data"))
+    parser.add_argument("--prefix", default="BENCH-", help="study_id prefix")
     args = parser.parse_args()
-    print(generate(args.rows, args.bad, args.format, args.out))
+    print(generate(args.rows, args.bad, args.format, args.out, prefix=args.prefix))
 
 
 if __name__ == "__main__":

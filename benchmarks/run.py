@@ -4,8 +4,9 @@
 generates missing inputs (seeded, SYNTHETIC) under benchmarks/data, then for each file runs
 the plain-DuckDB baseline and the pipeline (validate + load + aggregate + pool, no Prefect)
 in fresh processes, measuring wall seconds and peak resident memory of each process, and
-prints their ratio. ``--prefect`` also measures Prefect's fixed costs: a cold ephemeral API
-start and the per-task overhead.
+prints their ratio. ``--incremental`` then times adding one new 10,000-row file (studies not
+yet loaded) to the warehouse each clean run built. ``--prefect`` also measures Prefect's fixed
+costs: a cold ephemeral API start and the per-task overhead.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 DATA = Path("benchmarks/data")
+INCREMENT_ROWS = 10_000
 
 
 def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[dict, float, float]:
@@ -66,6 +68,22 @@ def prefect_costs() -> dict[str, float]:
     return result
 
 
+def ensure_input(rows: int, bad: float, fmt: str, prefix: str = "BENCH-") -> Path:
+    """The seeded input file, generated in a child process (its memory is not ours)."""
+    tag = "" if prefix == "BENCH-" else f"_{prefix.strip('-').lower()}"
+    source = DATA / f"synthetic_bench{tag}_{rows}_{'bad' if bad else 'clean'}.{fmt}"
+    if not source.exists():
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "benchmarks.generate", "--rows", str(rows)),
+                *("--bad", str(bad), "--format", fmt, "--out", str(DATA), "--prefix", prefix),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return source
+
+
 def _steps(result: dict) -> str:
     return json.dumps({k: round(v, 2) for k, v in result["steps"].items()})
 
@@ -76,6 +94,11 @@ def main() -> None:
     parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
     parser.add_argument("--bad", type=float, nargs="+", default=[0.0, 0.01])
     parser.add_argument("--prefect", action="store_true")
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help=f"after each clean run, time adding one new {INCREMENT_ROWS}-row file",
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -90,26 +113,7 @@ def main() -> None:
         for rows in args.rows:
             for fmt in args.formats:
                 for bad in args.bad:
-                    name = f"synthetic_bench_{rows}_{'bad' if bad else 'clean'}.{fmt}"
-                    source = DATA / name
-                    if not source.exists():  # in a child, so its memory is not ours
-                        subprocess.run(
-                            [
-                                sys.executable,
-                                "-m",
-                                "benchmarks.generate",
-                                "--rows",
-                                str(rows),
-                                "--bad",
-                                str(bad),
-                                "--format",
-                                fmt,
-                                "--out",
-                                str(DATA),
-                            ],
-                            check=True,
-                            stdout=subprocess.DEVNULL,
-                        )
+                    source = ensure_input(rows, bad, fmt)
                     base, _base_s, base_mb = measure(
                         [
                             sys.executable,
@@ -140,6 +144,19 @@ def main() -> None:
                         f"{pipe['rows_quarantined']}{expected}  steps {_steps(pipe)}",
                         flush=True,
                     )
+                    if args.incremental and not bad:  # one new 10k-row file onto this warehouse
+                        extra = ensure_input(INCREMENT_ROWS, 0.0, fmt, prefix="NEW-")
+                        more, _more_s, more_mb = measure(
+                            [
+                                *(sys.executable, "-m", "benchmarks.pipeline_run", str(extra)),
+                                *(f"{work}/p.duckdb", "--keep"),
+                            ]
+                        )
+                        print(
+                            f"{'':>10} {fmt:>7} +{INCREMENT_ROWS} rows onto {rows}: "
+                            f"{more['seconds']:.2f} s, {more_mb:.0f} MB  steps {_steps(more)}",
+                            flush=True,
+                        )
     if args.prefect:
         costs = prefect_costs()
         print("prefect: " + ", ".join(f"{k} {v:.3f} s" for k, v in costs.items()))

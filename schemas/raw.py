@@ -482,6 +482,7 @@ _FITZ_TEXT = (
 PATIENT_PARSER_SQL: dict[str, str] = {
     "fitzpatrick_type": (
         "case when {x} is null then null "
+        "when {x} in ('I', 'II', 'III', 'IV', 'V', 'VI') then {x} "  # the common case, no regex
         f"when {_FITZ_TEXT} in ('1', '2', '3', '4', '5', '6') "
         f"then ['I', 'II', 'III', 'IV', 'V', 'VI'][{_FITZ_TEXT}::integer] "
         f"when upper({_FITZ_TEXT}) in ('I', 'II', 'III', 'IV', 'V', 'VI') then upper({_FITZ_TEXT}) "

@@ -22,7 +22,10 @@ import duckdb
 
 from evidence.errors import WarehouseBusyError
 
-DUCKDB_CONFIG = {"threads": 2}
+#: DuckDB's own memory cap; beyond it, joins, aggregates and sorts spill to ``<file>.tmp``.
+#: With Python's share this keeps a 10M-row run under 1 GiB resident (benchmarks/run.py).
+MEMORY_LIMIT = os.environ.get("SCAR_EVIDENCE_DUCKDB_MEMORY", "600MB")
+DUCKDB_CONFIG = {"threads": 2, "memory_limit": MEMORY_LIMIT}
 
 
 def build_path_for(warehouse: Path) -> Path:

@@ -206,20 +206,21 @@ def _validate_rows_in_sql(
     valid: str,
     failed: str,
 ) -> None:
-    """Patient files: the contract compiled to SQL, validated inside DuckDB in one pass."""
+    """Patient files: the contract compiled to SQL, validated inside DuckDB in one pass.
+
+    The checked rows become ``valid`` directly (no second copy); the few that fail leave it
+    for ``failed``, one line per failure."""
     select = validation_select(staged.table, staged.layout, staged.columns, age_column=AGE_COLUMN)
-    con.execute(f"create temp table _checked as {select}")
-    try:
-        con.execute(
-            f"insert into {valid} select {', '.join(columns)}, _row from _checked "
-            "where len(_fails) = 0"
-        )
-        con.execute(
-            f"insert into {failed} select _row, f.column_name, null, f.rule, f.message "
-            "from (select _row, unnest(_fails) as f from _checked where len(_fails) > 0)"
-        )
-    finally:
-        con.execute("drop table if exists _checked")
+    con.execute(f"drop table {valid}")
+    con.execute(
+        f"create table {valid} as select {', '.join(columns)}, _row as source_row, _fails "
+        f"from ({select})"
+    )
+    con.execute(
+        f"insert into {failed} select source_row, f.column_name, null, f.rule, f.message "
+        f"from (select source_row, unnest(_fails) as f from {valid} where len(_fails) > 0)"
+    )
+    con.execute(f"delete from {valid} where len(_fails) > 0")
 
 
 def _fail_every_row(
@@ -273,12 +274,14 @@ def _move_rows(
     for table in (target, "quarantine"):
         con.execute(f"delete from {table} where source_file = $source", {"source": v.source_file})
     columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
+    # Rows refused by any rule leave the staged rows first (few, so cheap), and the rest are
+    # appended as staged: in file order, with no join or sort in the way.
+    con.execute(f"delete from {valid} where source_row in (select row_number from {failed})")
     con.execute(
         f"insert into {target} ({', '.join(columns)}, "
         "source_file, source_sha256, source_row, run_id) "
         f"select {', '.join(LOAD_TRANSFORMS.get(c, c) for c in columns)}, "
-        f"$source, $sha, source_row, $run from {valid} "
-        f"where source_row not in (select row_number from {failed}) order by source_row",
+        f"$source, $sha, source_row, $run from {valid}",
         params,
     )
     con.execute(

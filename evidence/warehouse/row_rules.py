@@ -35,13 +35,15 @@ def fail_duplicate_keys(
     key = ", ".join(key_columns)
     label = ",".join(key_columns)
     target = TARGET_TABLES[layout]
+    repeated = " and ".join(f"v.{k} is not distinct from d.{k}" for k in key_columns)
     con.execute(
         f"""
         insert into {failed}
-        select source_row, $label, concat_ws('|', {key}), 'unique_key',
-               'another row of this file has the same key (' || $label || ')'
-        from (select *, count(*) over (partition by {key}) as copies from {valid})
-        where copies > 1
+        select v.source_row, $label, concat_ws('|', {", ".join("v." + k for k in key_columns)}),
+               'unique_key', 'another row of this file has the same key (' || $label || ')'
+        from {valid} v
+        semi join (select {key} from {valid} group by all having count(*) > 1) d
+            on {repeated}
         """,
         {"label": label},
     )
@@ -74,8 +76,11 @@ def fail_unpaired_split_face_rows(con: duckdb.DuckDBPyConnection, valid: str, fa
                 count(*) filter (where side = 'left') over visit as lefts,
                 count(*) filter (where side = 'right') over visit as rights,
                 count(*) filter (where side = 'whole') over visit as wholes
-            from {valid}
-            window visit as (partition by study_id, subject_id, followup_weeks)
+            from {valid} v
+            -- only subjects with a left or right row can break the rule
+            semi join (select distinct study_id, subject_id from {valid} where side <> 'whole') s
+                on v.study_id = s.study_id and v.subject_id = s.subject_id
+            window visit as (partition by v.study_id, v.subject_id, v.followup_weeks)
         )
         where (side <> 'whole' and (lefts <> 1 or rights <> 1 or wholes > 0))
            or (side = 'whole' and lefts + rights > 0)

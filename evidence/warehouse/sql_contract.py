@@ -124,6 +124,7 @@ def validation_select(
     casts = cast_columns(layout, columns, age_column=age_column)
     inner = []
     cell_failures: dict[str, str] = {}
+    cell_breaks: list[str] = []
     for cast in casts:
         value = cast.value
         if cast.name in PATIENT_PARSER_SQL:
@@ -146,12 +147,14 @@ def validation_select(
             branches.append(
                 (condition, _failure(cast.name, rule, f"{cast.name} breaks {rule}{note}"))
             )
+        cell_breaks += [condition for condition, _ in branches]
         cell_failures[cast.name] = (
             "case " + " ".join(f"when {c} then {f}" for c, f in branches) + " end"
             if branches
             else "null"
         )
     row_failures = []
+    row_breaks = []
     for check in schema.checks:
         column = RULE_COLUMNS[check.name]
         ok = PATIENT_ROW_CHECK_SQL[check.name]
@@ -159,10 +162,15 @@ def validation_select(
         row_failures.append(
             f"case when not ({ok}) and ({cell_failures[column]}) is null then {failure} end"
         )
+        row_breaks.append(f"not coalesce({ok}, false)")
     names = [cast.name for cast in casts]
     failures = ", ".join(f"({f})" for f in [*cell_failures.values(), *row_failures])
+    # Most rows are valid: one cheap boolean decides that, and only the rows it flags build
+    # their failure structs (CASE evaluates the ELSE branch for those rows alone).
+    breaks = " or ".join(f"coalesce({b}, false)" for b in [*cell_breaks, *row_breaks]) or "false"
     return (
         f"select _row, {', '.join(names)}, "
-        f"list_filter([{failures}], lambda f: f is not null) as _fails "
+        f"case when not ({breaks}) then [] "
+        f"else list_filter([{failures}], lambda f: f is not null) end as _fails "
         f"from (select _row, {', '.join(inner)} from {table})"
     )

@@ -177,3 +177,84 @@ def test_published_change_with_only_a_ci_is_converted_and_says_so(
     assert yi == pytest.approx(3.4)
     assert vi == pytest.approx(sd**2 / 20)
     assert "CI" in conversion
+
+
+#: The definition int_patient_arm_summaries computes in one grouped pass, written the plain
+#: way: the final visits in long form (scale x stratum), then ordinary aggregates with
+#: count(distinct subject_id) for patients.
+PLAIN_ARM_SUMMARIES = """
+with scales as (
+    select *, 'gb_qualitative' as outcome_scale, baseline_grade::double as b,
+           followup_grade::double as f from int_patient_final_visits
+    union all
+    select *, 'gb_quantitative', baseline_score, followup_score from int_patient_final_visits
+    where baseline_score is not null and followup_score is not null
+    union all
+    select *, 'ecca', baseline_ecca, followup_ecca from int_patient_final_visits
+    where baseline_ecca is not null and followup_ecca is not null
+),
+long as (
+    select *, 'all' as stratum_kind, 'all' as stratum_value from scales
+    union all select *, 'severity', baseline_grade::varchar from scales
+    union all select *, 'skin_type', fitzpatrick_type from scales
+)
+select study_id, intervention, outcome_scale, stratum_kind, stratum_value,
+       max(followup_weeks), count(*), count(distinct subject_id),
+       avg(b), stddev_samp(b), avg(f), stddev_samp(f), avg(b - f), stddev_samp(b - f),
+       sum(b - f), sum((b - f) * (b - f)), count(*) filter (where grade_improvement >= 1)
+from long group by all order by all
+"""
+
+
+def test_one_pass_arm_summaries_equal_the_plain_definition(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    """Split-face subjects (both sides in one arm, or in two arms, with equal or different
+    baseline grades), missing scores, ECCA on some rows, several visits."""
+    header = (
+        "study_id,subject_id,side,intervention,fitzpatrick_type,scar_type,baseline_grade,"
+        "followup_grade,sessions,followup_weeks,baseline_score,followup_score,"
+        "baseline_ecca,followup_ecca,needle_depth_mm\n"
+    )
+    lines = [
+        # S1: split-face, both sides microneedling; a's sides differ in baseline grade
+        "S1,a,left,microneedling,IV,boxcar,3,2,3,12,30,20,60,40,1.5",
+        "S1,a,right,microneedling,IV,boxcar,4,3,3,12,44,30,80,50,1.5",
+        "S1,b,left,microneedling,III,rolling,3,1,3,12,31,3,,,1.5",
+        "S1,b,right,microneedling,III,rolling,3,2,3,12,29,,,,1.5",
+        "S1,c,left,microneedling,III,rolling,2,2,3,6,12,11,40,30,1.5",
+        "S1,c,right,microneedling,III,rolling,2,1,3,6,13,2,45,20,1.5",
+        "S1,c,left,microneedling,III,rolling,2,1,3,12,12,2,40,25,1.5",
+        "S1,c,right,microneedling,III,rolling,2,1,3,12,13,3,45,20,1.5",
+        # S2: split-face, one side each arm
+        "S2,d,left,microneedling_prp,V,icepick,4,2,4,24,50,20,,,2.0",
+        "S2,d,right,microneedling,V,icepick,4,3,4,24,49,35,,,2.0",
+        "S2,e,left,microneedling_prp,V,icepick,3,1,4,24,30,2,,,2.0",
+        "S2,e,right,microneedling,V,icepick,3,2,4,24,28,15,,,2.0",
+        # S3: whole face
+        "S3,f,whole,microneedling,II,boxcar,3,2,5,12,25,18,,,1.0",
+        "S3,g,whole,microneedling,II,boxcar,3,3,5,12,26,25,,,1.0",
+        "S3,h,whole,microneedling,VI,boxcar,4,2,5,12,40,22,,,1.0",
+    ]
+    (empty_landing / "split.csv").write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    outcomes = ingest(empty_landing, warehouse)
+    assert outcomes[0].rows_quarantined == 0, outcomes
+    model = rows(
+        warehouse,
+        "select study_id, intervention, outcome_scale, stratum_kind, stratum_value, "
+        "followup_weeks, n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd, "
+        "change_mean, change_sd, sum_improvement, sum_sq_improvement, responders "
+        "from int_patient_arm_summaries order by all",
+    )
+    plain = rows(warehouse, PLAIN_ARM_SUMMARIES)
+    assert len(model) == len(plain) > 0
+    # S1 microneedling, all strata, grade: 6 subject-sides of 3 patients
+    assert ("S1", "microneedling", "gb_qualitative", "all", "all") in {r[:5] for r in model}
+    for got, want in zip(model, plain, strict=True):
+        assert got[:8] == want[:8]
+        for a, b in zip(got[8:], want[8:], strict=True):
+            assert (a is None and b is None) or a == pytest.approx(b, rel=1e-12, abs=1e-12)
+    patients = {r[:5]: r[7] for r in model}
+    assert patients[("S1", "microneedling", "gb_qualitative", "all", "all")] == 3
+    assert patients[("S1", "microneedling", "gb_qualitative", "severity", "3")] == 2

@@ -154,7 +154,7 @@ def rma(
         H2=H2,
         pi_lb=pi_lb,
         pi_ub=pi_ub,
-        weights=tuple(float(w) for w in wi / sw * 100.0),
+        weights=tuple((wi / sw * 100.0).tolist()),
         method=method,
         test=test,
         dfs=dfs,

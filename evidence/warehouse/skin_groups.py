@@ -10,6 +10,7 @@ a range that spans both groups (e.g. "III-V") belongs to neither.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 SKIN_GROUPS: dict[str, frozenset[str]] = {
@@ -51,7 +52,11 @@ def skin_group_arms(arms: pd.DataFrame) -> pd.DataFrame:
     typed = arms[(arms["stratum_kind"] == "skin_type") & arms["exclusion_reason"].isna()].copy()
     if typed.empty:
         return arms.iloc[0:0].copy()
-    typed["_group"] = typed["stratum_value"].map(skin_group_of)
+    values = typed["stratum_value"]
+    # one call per distinct stratum value, not per arm
+    typed["_group"] = values.map(
+        {value: skin_group_of(value) for value in values.dropna().unique()}
+    )
     # a fixed order, so the merged sums do not depend on the order DuckDB returned the rows
     typed = typed[typed["_group"].notna()].sort_values([*ARM_KEY, "stratum_value"], kind="stable")
     return _merge_groups(typed, list(arms.columns))
@@ -73,6 +78,8 @@ def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     grouped = work.groupby(keys, sort=True)
     out = grouped.head(1).set_index(keys).sort_index()
     sums = grouped[["_n", "_nm", "_ss"]].sum()
+    # row -> position of its group in ``sums`` (-1: a null key, in no group)
+    group_id = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
     total = sums["_n"]
     mean = sums["_nm"] / total
     variance = ((sums["_ss"] - total * mean**2) / (total - 1)).clip(lower=0.0)
@@ -89,7 +96,7 @@ def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out["change_sd"] = variance.pow(0.5)
     out["is_change_sd_imputed"] = grouped["_imputed"].any()
     out["responders"] = grouped["responders"].sum().where(all_responders)
-    out["data_origin"] = _joined(work, keys, "data_origin").reindex(out.index)
+    out["data_origin"] = _joined(work, group_id, sums.index, "data_origin").reindex(out.index)
     out["yi"] = mean
     out["vi"] = variance / total
     out["exclusion_reason"] = None
@@ -97,7 +104,7 @@ def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         "zero variance (every patient changed equally)"
     )
     if "conversion" in out.columns:
-        out["conversion"] = _joined(work, keys, "conversion").reindex(out.index)
+        out["conversion"] = _joined(work, group_id, sums.index, "conversion").reindex(out.index)
     frame = out.reset_index().drop(columns="_group")
     responders = frame["responders"]
     frame["responders"] = [None if pd.isna(r) else int(r) for r in responders]
@@ -106,7 +113,33 @@ def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame[columns]
 
 
-def _joined(work: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
-    """Distinct values of ``column`` per group, sorted and comma-joined."""
-    pairs = work[[*keys, column]].dropna().drop_duplicates().sort_values([*keys, column])
-    return pairs.groupby(keys, sort=True)[column].agg(",".join)
+def _joined(work: pd.DataFrame, group_id: np.ndarray, groups: pd.Index, column: str) -> pd.Series:
+    """Distinct values of ``column`` per group of ``groups``, sorted and comma-joined (NaN
+    where none); ``group_id`` gives each row of ``work`` its position in ``groups``."""
+    values = work[column]
+    joined = joined_per_group(values, group_id, len(groups))
+    return pd.Series(joined, index=groups, dtype=values.dtype)
+
+
+def joined_per_group(values: pd.Series, group_id: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group ``0 .. n_groups - 1``, the distinct non-null ``values`` of its rows
+    (``group_id``; -1 for none), sorted and comma-joined; None where it has none.
+
+    Done on integer codes, not by a Python join per group: thousands of studies make tens of
+    thousands of groups, and all but a few have a single distinct value.
+    """
+    present = values.notna().to_numpy() & (group_id >= 0)
+    codes, uniques = pd.factorize(values[present], sort=True)
+    joined = np.full(n_groups, None, dtype=object)
+    if len(uniques) == 0:
+        return joined
+    # the distinct (group, value) pairs, sorted by group, then value
+    pairs = np.unique(group_id[present] * len(uniques) + codes)
+    group, code = np.divmod(pairs, len(uniques))
+    names = np.asarray(uniques, dtype=object)
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    joined[group[first]] = names[code[first]]
+    for g, c in zip(group[~first], code[~first], strict=True):
+        joined[g] = f"{joined[g]},{names[c]}"
+    return joined

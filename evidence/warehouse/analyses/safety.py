@@ -64,7 +64,7 @@ def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
     """Per study x stratum: PIH events / n and erythema mean (SD, n) in long form."""
     rows = []
     for source, frame in (("patient_level", patient), ("study_level", study)):
-        for _, r in frame.iterrows():
+        for r in frame.to_dict("records"):
             skin = r["skin"]
             strata = [("all", "all")]
             group = skin_group_of(skin)
@@ -75,7 +75,7 @@ def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
             for kind, value in strata:
                 rows.append(
                     {
-                        **r.to_dict(),
+                        **r,
                         "stratum_kind": kind,
                         "stratum_value": value,
                         "evidence_source": source,
@@ -184,7 +184,7 @@ def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettin
             "ci_ub": _expit(y + crit * math.sqrt(v)),
             "weight_pct": w,
         }
-        for (_, r), y, v, w in zip(part.iterrows(), yi, vi, res.weights, strict=True)
+        for r, y, v, w in zip(part.to_dict("records"), yi, vi, res.weights, strict=True)
     ]
     return row, studies
 
@@ -229,6 +229,6 @@ def _pool_erythema(part: pd.DataFrame, kind: str, value: str, settings: PoolingS
             "ci_ub": m + 1.959963984540054 * math.sqrt(v),
             "weight_pct": w,
         }
-        for (_, r), m, v, w in zip(part.iterrows(), mean, vi, res.weights, strict=True)
+        for r, m, v, w in zip(part.to_dict("records"), mean, vi, res.weights, strict=True)
     ]
     return row, studies

@@ -4,7 +4,8 @@
 Published arms that give baseline and follow-up SDs but no SD of change get
 ``SD_change = sqrt(SD1^2 + SD2^2 - 2 rho SD1 SD2)`` (Cochrane Handbook 6.5.2.8); the run uses
 one ``rho``. Here every such arm is recomputed at each rho of ``RHOS`` (and the run's) and
-every group is pooled again; arms with a reported or patient-level SD do not move.
+every group holding one is pooled again; arms with a reported or patient-level SD do not move,
+so a group of only such arms is pooled once and its row repeated at every rho.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evidence.warehouse.pool import PoolingSettings, pool_arm_effects
+from evidence.warehouse.pool import GROUP, PoolingSettings, pooled_rows
 from evidence.warehouse.skin_groups import skin_group_arms
 
 RHOS = (0.2, 0.5, 0.8)
@@ -42,29 +43,42 @@ def with_rho(arms: pd.DataFrame, rho: float) -> pd.DataFrame:
 def rho_sensitivity(
     base_arms: pd.DataFrame, settings: PoolingSettings, run_rho: float
 ) -> pd.DataFrame:
-    """The pooled rows of ``KINDS`` at every rho, with how many arms had an imputed SD."""
+    """The pooled rows of ``KINDS`` at every rho, with how many arms had an imputed SD.
+
+    Only a group with an imputed arm can move with rho: the others are pooled once and their
+    row repeated at every rho (as a full re-pool would give it). Skin-group arms are merged
+    per rho, and always re-pooled, since their rho-dependent exclusions change what merges.
+    """
+    source = base_arms[base_arms["stratum_kind"] != "skin_group"]
+    if "skin_group" not in KINDS:  # the skin-type arms are needed only to merge skin groups
+        source = source[source["stratum_kind"].isin(KINDS)]
+    fixed = pooled_rows(_fixed_groups(source[source["stratum_kind"].isin(KINDS)]), settings)
     frames = []
     for rho in sorted({*RHOS, float(run_rho)}):
-        arms = with_rho(base_arms[base_arms["stratum_kind"] != "skin_group"], rho)
-        groups = skin_group_arms(arms)
-        arms = pd.concat([arms, groups], ignore_index=True) if len(groups) else arms
+        arms = with_rho(source, rho)
+        if "skin_group" in KINDS:
+            groups = skin_group_arms(arms)
+            arms = pd.concat([arms, groups], ignore_index=True) if len(groups) else arms
         arms = arms[arms["stratum_kind"].isin(KINDS)]
-        pooled, _ = pool_arm_effects(arms, settings)
+        pooled = pd.DataFrame(list(pooled_rows(arms, settings, fixed).values()))
         if pooled.empty:
             continue
         usable = arms[arms["exclusion_reason"].isna()]
         imputed = (
             usable.assign(_imp=usable["is_change_sd_imputed"].fillna(False).astype(int))
-            .groupby(["stratum_kind", "stratum_value", "intervention", "outcome_scale"])["_imp"]
+            .groupby(GROUP)["_imp"]
             .sum()
             .rename("k_imputed")
             .reset_index()
         )
-        pooled = pooled.merge(
-            imputed,
-            on=["stratum_kind", "stratum_value", "intervention", "outcome_scale"],
-            how="left",
-        )
+        pooled = pooled.merge(imputed, on=GROUP, how="left")
         pooled["rho"] = rho
         frames.append(pooled)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _fixed_groups(arms: pd.DataFrame) -> pd.DataFrame:
+    """The arms of the groups ``with_rho`` leaves alone: no imputed SD, not a skin group."""
+    imputed = arms["is_change_sd_imputed"].fillna(False).astype(bool)
+    moves = imputed.groupby([arms[c] for c in GROUP], dropna=False).transform("any")
+    return arms[~moves.to_numpy(dtype=bool) & (arms["stratum_kind"] != "skin_group").to_numpy()]

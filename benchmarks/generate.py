@@ -98,14 +98,17 @@ def chunk_columns(
     }
 
 
+def file_name(rows: int, bad: float, fmt: str, prefix: str = "BENCH-") -> str:
+    tag = "" if prefix == "BENCH-" else f"_{prefix.strip('-').lower()}"
+    return f"synthetic_bench{tag}_{rows}_{'bad' if bad else 'clean'}.{fmt}"
+
+
 def generate(
     rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125, prefix: str = "BENCH-"
 ) -> Path:
     """Write one file; ``prefix`` names its studies (another prefix: studies not yet loaded)."""
     out.mkdir(parents=True, exist_ok=True)
-    tag = "" if prefix == "BENCH-" else f"_{prefix.strip('-').lower()}"
-    name = f"synthetic_bench{tag}_{rows}_{'bad' if bad else 'clean'}.{fmt}"
-    path = out / name
+    path = out / file_name(rows, bad, fmt, prefix)
     rng = np.random.default_rng(seed)
     bad_rows: list[int] = []
     writer: pacsv.CSVWriter | pq.ParquetWriter | None = None

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.generate import file_name
+
 DATA = Path("benchmarks/data")
 INCREMENT_ROWS = 10_000
 
@@ -70,8 +72,7 @@ def prefect_costs() -> dict[str, float]:
 
 def ensure_input(rows: int, bad: float, fmt: str, prefix: str = "BENCH-") -> Path:
     """The seeded input file, generated in a child process (its memory is not ours)."""
-    tag = "" if prefix == "BENCH-" else f"_{prefix.strip('-').lower()}"
-    source = DATA / f"synthetic_bench{tag}_{rows}_{'bad' if bad else 'clean'}.{fmt}"
+    source = DATA / file_name(rows, bad, fmt, prefix)
     if not source.exists():
         subprocess.run(
             [

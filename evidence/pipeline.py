@@ -23,7 +23,7 @@ from evidence.warehouse import connect, load, scratch
 from evidence.warehouse.analyses import write_analyses
 from evidence.warehouse.build import build_models
 from evidence.warehouse.convert import write_conversions
-from evidence.warehouse.pool import PoolingSettings, write_pooled
+from evidence.warehouse.pool import PoolingSettings, read_arms, write_pooled
 from evidence.warehouse.tables import ensure_tables
 
 PACKAGES = (
@@ -152,8 +152,9 @@ def build_and_pool(build: Path, settings: RunSettings, run_id: str | None = None
         write_conversions(con)
         build_models(con, layers=("intermediate",), parameters={"rho": settings.rho})
         progress.emit("pool", f"random-effects pooling ({settings.method})")
-        groups = write_pooled(con, settings.pooling())
-        write_analyses(con, settings.pooling(), rho=settings.rho, run_id=run_id)
+        arms = read_arms(con)  # read once: the pooling and the analyses use the same arms
+        groups = write_pooled(con, settings.pooling(), arms)
+        write_analyses(con, settings.pooling(), rho=settings.rho, run_id=run_id, arms=arms)
         build_models(con, layers=("marts",), parameters={"rho": settings.rho})
     return groups
 

@@ -269,9 +269,12 @@ create or replace table fct_study_weights (
 """
 
 
-def write_pooled(con: duckdb.DuckDBPyConnection, settings: PoolingSettings) -> int:
-    """Pool ``int_arm_effects`` into the fct tables; returns the number of pooled groups."""
-    arms = read_arms(con)
+def write_pooled(
+    con: duckdb.DuckDBPyConnection, settings: PoolingSettings, arms: pd.DataFrame | None = None
+) -> int:
+    """Pool ``arms`` (default: :func:`read_arms`) into the fct tables; returns the number of
+    pooled groups."""
+    arms = read_arms(con) if arms is None else arms
     pooled, studies = pool_arm_effects(arms, settings)
     con.execute(POOLED_DDL)
     con.execute(STUDY_DDL)

@@ -14,6 +14,7 @@ analysts can query them (computed here, in the build, not when the report is rea
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from evidence.warehouse.analyses import (
     comparisons,
@@ -33,13 +34,15 @@ def write_analyses(
     *,
     rho: float,
     run_id: str | None = None,
+    arms: pd.DataFrame | None = None,
 ) -> None:
-    """Write every analysis table from the pooled tables and ``int_arm_effects``."""
+    """Write every analysis table from the pooled tables and ``arms`` (default:
+    :func:`read_arms`, the arms the pooled tables were fitted on)."""
     pooled = con.sql("select * from fct_pooled_improvement").df()
     replace_table(
         con, "fct_subgroup_differences", subgroups.DDL, subgroups.subgroup_differences(pooled)
     )
-    arms = read_arms(con)
+    arms = read_arms(con) if arms is None else arms
     replace_table(
         con,
         "fct_meta_regression",

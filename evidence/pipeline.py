@@ -21,7 +21,7 @@ from evidence.reporting.context import ReportContext
 from evidence.reporting.render import render_summary_markdown, sof_records, write_report
 from evidence.warehouse import connect, load, scratch
 from evidence.warehouse.analyses import write_analyses
-from evidence.warehouse.build import build_models
+from evidence.warehouse.build import build_models, finish_build
 from evidence.warehouse.convert import write_conversions
 from evidence.warehouse.pool import PoolingSettings, read_arms, write_pooled
 from evidence.warehouse.tables import ensure_tables
@@ -156,6 +156,7 @@ def build_and_pool(build: Path, settings: RunSettings, run_id: str | None = None
         groups = write_pooled(con, settings.pooling(), arms)
         write_analyses(con, settings.pooling(), rho=settings.rho, run_id=run_id, arms=arms)
         build_models(con, layers=("marts",), parameters={"rho": settings.rho})
+        finish_build(con)
     return groups
 
 

@@ -3,10 +3,17 @@
 Each file holds one SELECT named for its relation; a first-line comment
 ``-- materialized: view|table`` says how it is built. Dependencies are the other models a
 file names; parameters are bound (``$rho``), never formatted into the SQL.
+
+A table model whose rows each belong to one study, and are computed from that study's rows
+alone, says ``-- incremental: study_id``. When only some studies changed since the model was
+last built (``changed_studies``, filled by the loads), its rows of those studies are deleted
+and recomputed, and the others are kept; any change to the model's SQL or parameters
+rebuilds it whole (``model_state`` keeps a digest of both).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
@@ -17,6 +24,8 @@ import duckdb
 LAYERS = ("staging", "intermediate", "marts")
 _MATERIALIZED = re.compile(r"--\s*materialized:\s*(view|table)")
 _PARAMETER = re.compile(r"\$([a-z_]+)")
+_INCREMENTAL = re.compile(r"--\s*incremental:\s*study_id")
+CHANGED_STUDIES = "changed_studies"
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,7 @@ class Model:
     layer: str
     sql: str
     materialized: str  # view | table
+    incremental: bool = False  # rows per study, recomputed for changed studies only
 
     @property
     def parameters(self) -> set[str]:
@@ -42,7 +52,9 @@ def read_models(layers: tuple[str, ...] = LAYERS) -> list[Model]:
             sql = entry.read_text(encoding="utf-8")
             found = _MATERIALIZED.search(sql)
             name = entry.name.removesuffix(".sql")
-            models[name] = Model(name, layer, sql, found.group(1) if found else "view")
+            kind = found.group(1) if found else "view"
+            incremental = kind == "table" and bool(_INCREMENTAL.search(sql))
+            models[name] = Model(name, layer, sql, kind, incremental)
     graph = {
         name: {
             other
@@ -68,10 +80,63 @@ def build_models(
         if missing:
             raise ValueError(f"model {model.name} needs parameters {sorted(missing)}")
         bound = {key: values[key] for key in model.parameters}
-        _drop(con, model.name)
-        con.execute(f"create {model.materialized} {model.name} as {model.sql}", bound)
+        digest = _digest(model, bound)
+        if model.incremental and _state(con, model.name) == digest and _exists(con, model.name):
+            _refresh_changed_studies(con, model, bound)
+        else:
+            _drop(con, model.name)
+            con.execute(f"create {model.materialized} {model.name} as {model.sql}", bound)
+        _record_state(con, model.name, digest)
         built.append(model.name)
     return built
+
+
+def finish_build(con: duckdb.DuckDBPyConnection) -> None:
+    """Every model is up to date: forget which studies changed."""
+    con.execute(f"delete from {CHANGED_STUDIES}")
+
+
+def _refresh_changed_studies(
+    con: duckdb.DuckDBPyConnection, model: Model, bound: dict[str, object]
+) -> None:
+    studies = [row[0] for row in con.sql(f"select study_id from {CHANGED_STUDIES}").fetchall()]
+    if not studies:
+        return
+    params = {**bound, "changed_studies": studies}
+    con.execute(f"delete from {model.name} where list_contains($changed_studies, study_id)", params)
+    con.execute(
+        f"insert into {model.name} select * from ({model.sql}) "
+        "where list_contains($changed_studies, study_id)",
+        params,
+    )
+
+
+def _digest(model: Model, bound: dict[str, object]) -> str:
+    text = model.sql + "\n" + repr(sorted(bound.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _state(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    rows = con.execute("select digest from model_state where model = $name", {"name": name})
+    found = rows.fetchall()
+    return found[0][0] if found else None
+
+
+def _record_state(con: duckdb.DuckDBPyConnection, name: str, digest: str) -> None:
+    con.execute(
+        "insert or replace into model_state values ($name, $digest)",
+        {"name": name, "digest": digest},
+    )
+
+
+def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'main' and table_name = $name and table_type <> 'VIEW'",
+            {"name": name},
+        ).fetchall()[0][0]
+    )
 
 
 def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:

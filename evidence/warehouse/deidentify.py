@@ -44,9 +44,15 @@ TYPED_CONTRACT_COLUMNS = frozenset(
 
 
 def find_identifiers(
-    con: duckdb.DuckDBPyConnection, raw_view: str, headers: list[str]
+    con: duckdb.DuckDBPyConnection,
+    raw_view: str,
+    headers: list[str],
+    stream: str | None = None,
 ) -> list[IdentifierFinding]:
-    """Every identifying column of the staged file, by name or by content."""
+    """Every identifying column of the staged file, by name or by content.
+
+    ``stream`` (the same rows without ``_row``, scanned in parallel) finds which columns hold
+    identifiers; the numbered view is read only to name the first row of those columns."""
     findings: list[IdentifierFinding] = []
     scanned: list[str] = []
     for header in headers:
@@ -60,17 +66,25 @@ def find_identifiers(
             scanned.append(header)
     if not scanned:
         return findings
-    # One pass over the file: the first row of each column matching any identifier pattern.
     combined = "|".join(f"(?:{pattern})" for pattern in VALUE_PATTERNS.values())
-    aggregates = ", ".join(
-        f"min(_row) filter (where regexp_matches(lower({quote(h)}), $any"
-        + (" ) or regexp_matches(lower(" + quote(h) + "), $record)" if _is_subject(h) else ")")
-        + ")"
-        for h in scanned
-    )
     params = {"any": combined, "record": RECORD_NUMBER_PATTERN}
     if not any(_is_subject(h) for h in scanned):
         params.pop("record")
+
+    def matches(header: str) -> str:
+        cell = f"lower({quote(header)})"
+        record = f" or regexp_matches({cell}, $record)" if _is_subject(header) else ""
+        return f"(regexp_matches({cell}, $any){record})"
+
+    if stream is not None:
+        flags = ", ".join(f"bool_or({matches(h)})" for h in scanned)
+        found = con.execute(f"select {flags} from {stream}", params).fetchall()[0]
+        scanned = [h for h, hit in zip(scanned, found, strict=True) if hit]
+        if not scanned:
+            return findings
+        params = {k: v for k, v in params.items() if k == "any" or any(map(_is_subject, scanned))}
+    # The first row of each column matching any identifier pattern.
+    aggregates = ", ".join(f"min(_row) filter (where {matches(h)})" for h in scanned)
     first_rows = con.execute(f"select {aggregates} from {raw_view}", params).fetchall()[0]
     for header, row in zip(scanned, first_rows, strict=True):
         if row is None:

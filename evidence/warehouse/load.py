@@ -14,6 +14,8 @@ changes nothing. A changed file under the same name supersedes its earlier versi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,7 +149,28 @@ def validate_file(
         _fail_every_row(con, staged, failed, column, rule, message)
     if not refusals:
         _validate_rows(con, source_file, staged, valid, failed)
+    stage_failed_rows(con, staged, tag)
     return ValidatedFile(source_file, sha, size, tag, staged)
+
+
+def stage_failed_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile, tag: str) -> None:
+    """``rawfail_<tag>``: the failed rows as they are in the file, for the quarantine.
+
+    The validation pass keeps the cells of the rows it refuses; only rows refused later (by
+    a rule across rows, or a file-level refusal) are read from the file again."""
+    raw, failed, rawfail = (f"_ingest.{kind}_{tag}" for kind in ("raw", "failed", "rawfail"))
+    cells = ", ".join(["_row", *(quote(h) for h in staged.headers)])
+    con.execute(f"create table if not exists {rawfail} as select {cells} from {raw} where false")
+    missing = f"""
+        select row_number from {failed}
+        except select _row from {rawfail}
+        except select _row from {raw}_malformed
+    """
+    if con.sql(f"select count(*) from ({missing})").fetchall()[0][0]:
+        con.execute(
+            f"insert into {rawfail} select {cells} from {raw} "
+            f"semi join ({missing}) m on _row = m.row_number"
+        )
 
 
 def _file_refusals(
@@ -155,7 +178,7 @@ def _file_refusals(
 ) -> tuple[StagedFile, list[tuple[str, str, str]]]:
     """Reasons to refuse every row of a file: (column, rule, message), most serious first."""
     if staged.layout == "patient":
-        findings = find_identifiers(con, staged.table, list(staged.headers))
+        findings = find_identifiers(con, staged.table, list(staged.headers), staged.stream)
         if findings:
             redacted = replace(staged, redacted=tuple(f.column for f in findings))
             return redacted, [(f.column, "direct_identifier", f.message()) for f in findings]
@@ -208,19 +231,54 @@ def _validate_rows_in_sql(
 ) -> None:
     """Patient files: the contract compiled to SQL, validated inside DuckDB in one pass.
 
-    The checked rows become ``valid`` directly (no second copy); the few that fail leave it
-    for ``failed``, one line per failure."""
-    select = validation_select(staged.table, staged.layout, staged.columns, age_column=AGE_COLUMN)
+    One parallel pass reads the file and writes every row, checked, to ``checked_<tag>``
+    (in file order, so a row's number is its position there); ``valid`` is a view of the rows
+    without failures, and the few that fail are listed in ``failed``, one line per failure,
+    with their cells as in the file in ``rawfail_<tag>``."""
+    tag = valid.rsplit("_", 1)[-1]
+    checked, rawfail = f"_ingest.checked_{tag}", f"_ingest.rawfail_{tag}"
+    numbered = staged.stream is None
+    select = validation_select(
+        staged.stream or staged.table,
+        staged.layout,
+        staged.columns,
+        age_column=AGE_COLUMN,
+        raw_headers=staged.headers,
+        numbered=numbered,
+    )
+    row = "_row" if numbered else "rowid + 1"
     con.execute(f"drop table {valid}")
+    with _optimizers_disabled(con, "in_clause"):
+        con.execute(f"create table {checked} as {select}")
     con.execute(
-        f"create table {valid} as select {', '.join(columns)}, _row as source_row, _fails "
-        f"from ({select})"
+        f"create view {valid} as select {', '.join(columns)}, {row} as source_row "
+        f"from {checked} where len(_fails) = 0"
     )
     con.execute(
         f"insert into {failed} select source_row, f.column_name, null, f.rule, f.message "
-        f"from (select source_row, unnest(_fails) as f from {valid} where len(_fails) > 0)"
+        f"from (select {row} as source_row, unnest(_fails) as f from {checked} "
+        "where len(_fails) > 0)"
     )
-    con.execute(f"delete from {valid} where len(_fails) > 0")
+    con.execute(
+        f"create table {rawfail} as select {row} as _row, unnest(_raw) "
+        f"from {checked} where _raw is not null"
+    )
+
+
+@contextmanager
+def _optimizers_disabled(con: duckdb.DuckDBPyConnection, names: str) -> Iterator[None]:
+    """DuckDB turns a vocabulary check (``x in (...)`` with six or more words) into a join,
+    which makes the validation pass several times slower; keep it an expression here."""
+    before = con.sql("select current_setting('disabled_optimizers')").fetchall()[0][0]
+    con.execute(f"set disabled_optimizers = {_literal(names)}")
+    try:
+        yield
+    finally:
+        con.execute(f"set disabled_optimizers = {_literal(before or '')}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _fail_every_row(
@@ -271,17 +329,24 @@ def _move_rows(
         "where source_file = $source and status = 'loaded'",
         {"source": v.source_file},
     )
+    if staged.layout == "patient":  # the studies whose patient models must be recomputed
+        con.execute(
+            "insert or ignore into changed_studies select distinct study_id from "
+            f"(select study_id from {target} where source_file = $source "
+            f"union all select study_id from {valid})",
+            {"source": v.source_file},
+        )
     for table in (target, "quarantine"):
         con.execute(f"delete from {table} where source_file = $source", {"source": v.source_file})
     columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
-    # Rows refused by any rule leave the staged rows first (few, so cheap), and the rest are
-    # appended as staged: in file order, with no join or sort in the way.
-    con.execute(f"delete from {valid} where source_row in (select row_number from {failed})")
+    # Rows refused by any rule (few) are left out by an anti join; the rest are appended as
+    # staged, in file order.
     con.execute(
         f"insert into {target} ({', '.join(columns)}, "
         "source_file, source_sha256, source_row, run_id) "
         f"select {', '.join(LOAD_TRANSFORMS.get(c, c) for c in columns)}, "
-        f"$source, $sha, source_row, $run from {valid}",
+        f"$source, $sha, source_row, $run from {valid} "
+        f"anti join {failed} f on source_row = f.row_number",
         params,
     )
     con.execute(
@@ -328,7 +393,7 @@ def failures_sql(tag: str, staged: StagedFile) -> str:
 
     Columns refused as direct identifiers are redacted, in ``value`` and in ``original_row``.
     """
-    raw, failed = f"_ingest.raw_{tag}", f"_ingest.failed_{tag}"
+    raw, failed = f"_ingest.rawfail_{tag}", f"_ingest.failed_{tag}"
     redacted = "'[redacted: direct identifier]'"
 
     def cell(header: str) -> str:
@@ -421,7 +486,18 @@ def _log(
 
 def _drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
     """Drop every staging relation of one file (they live in the build file only)."""
-    raw = f"_ingest.raw_{tag}"
-    con.execute(f"drop view if exists {raw}")
-    for table in (f"{raw}_t", f"{raw}_malformed", f"_ingest.valid_{tag}", f"_ingest.failed_{tag}"):
-        con.execute(f"drop table if exists {table}")
+    pattern = {"pattern": f"%\\_{tag}%"}
+    views = con.execute(
+        "select view_name from duckdb_views() where schema_name = '_ingest' "
+        "and view_name like $pattern escape '\\'",
+        pattern,
+    ).fetchall()
+    tables = con.execute(
+        "select table_name from duckdb_tables() where schema_name = '_ingest' "
+        "and table_name like $pattern escape '\\'",
+        pattern,
+    ).fetchall()
+    for (view,) in views:
+        con.execute(f"drop view if exists _ingest.{quote(view)}")
+    for (table,) in tables:
+        con.execute(f"drop table if exists _ingest.{quote(table)}")

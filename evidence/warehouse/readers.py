@@ -5,6 +5,10 @@ row 0) and the file's columns as text, plus ``<name>_malformed(_row, line, reaso
 lines that cannot be split into the header's fields. CSVs are inspected first (encoding,
 delimiter, header, a half-written last line), then read by DuckDB; a file DuckDB refuses is
 re-read line by line so that good lines still load and bad ones are quarantined.
+
+CSV and Parquet files are not copied: the view reads the file itself, and
+:attr:`RawFile.stream` is a parallel scan of the same rows in file order, without ``_row``,
+for the one pass that validates them (its rows are numbered by the table it fills).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from evidence.errors import UnreadableFileError
+from evidence.warehouse.sql_contract import quote
 
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 1 << 16
@@ -37,6 +42,12 @@ class RawFile:
     view: str
     headers: list[str]
     notes: tuple[str, ...]
+    rows: int  # data rows read (malformed lines not included)
+    stream: str | None = None  # the rows in file order without _row, when cheaper than view
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def normalise_header(name: str) -> str:
@@ -117,17 +128,19 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
     if suffix == ".csv":
         return _read_csv(con, path, name)
     if suffix == ".parquet":
+        scan = f"read_parquet({_literal(str(path))}, file_row_number = true)"
         try:
+            described = con.sql(f"describe select * from {scan}").fetchall()
+            headers = [row[0] for row in described if row[0] != "file_row_number"]
+            check_headers(path, headers)
+            text = ", ".join(f"{quote(h)}::varchar as {quote(h)}" for h in headers)
             con.execute(
-                f"create table {name}_t as select columns(*)::varchar from read_parquet($path)",
-                {"path": str(path)},
+                f"create view {name} as select file_row_number + 1 as _row, {text} from {scan}"
             )
+            rows = con.sql(f"select count(*) from {name}").fetchall()[0][0]
         except duckdb.Error as exc:
             raise UnreadableFileError(str(path), f"cannot be read as Parquet: {exc}") from exc
-        con.execute(f"create view {name} as select rowid + 1 as _row, * from {name}_t")
-        headers = [row[0] for row in con.sql(f"describe {name}_t").fetchall()]
-        check_headers(path, headers)
-        return RawFile(name, headers, ())
+        return RawFile(name, headers, (), rows)
     if suffix == ".xlsx":
         frame, notes = read_excel_as_text(path)
         con.register("_excel_rows", frame)
@@ -136,7 +149,8 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
         finally:
             con.unregister("_excel_rows")
         con.execute(f"create view {name} as select * from {name}_t")
-        return RawFile(name, [c for c in frame.columns if not c.startswith("_")], notes)
+        headers = [c for c in frame.columns if not c.startswith("_")]
+        return RawFile(name, headers, notes, len(frame))
     raise UnreadableFileError(str(path), f"unsupported file type {suffix!r}")
 
 
@@ -147,19 +161,24 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
         notes.append("not valid UTF-8: read as Latin-1")
     if shape.delimiter != ",":
         notes.append(f"delimiter {shape.delimiter!r}")
+    scan = (
+        f"read_csv({_literal(str(path))}, all_varchar = true, header = true, "
+        f"delim = {_literal(shape.delimiter)}, encoding = {_literal(shape.encoding)}, "
+        "auto_detect = true)"
+    )
     try:
-        con.execute(
-            f"create table {name}_t as select * from read_csv($path, all_varchar = true, "
-            "header = true, delim = $delim, encoding = $encoding, auto_detect = true)",
-            {"path": str(path), "delim": shape.delimiter, "encoding": shape.encoding},
-        )
-        headers = [row[0] for row in con.sql(f"describe {name}_t").fetchall()]
+        headers = [row[0] for row in con.sql(f"describe select * from {scan}").fetchall()]
         if len(headers) != len(shape.header):
             raise duckdb.InvalidInputException("header width differs from the sniffed header")
-        con.execute(f"create view {name} as select rowid + 1 as _row, * from {name}_t")
-        return RawFile(name, shape.header, tuple(notes))
+        # One parallel pass over every line: DuckDB refuses a line that does not split into
+        # the header's fields here, before anything is staged.
+        rows = con.sql(f"select count(*) from {scan}").fetchall()[0][0]
+        con.execute(
+            f"create view {name} as select ordinality as _row, * from {scan} with ordinality"
+        )
+        return RawFile(name, shape.header, tuple(notes), rows, stream=f"(select * from {scan})")
     except duckdb.Error:
-        con.execute(f"drop table if exists {name}_t")
+        con.execute(f"drop view if exists {name}")
     frame, malformed = _read_csv_by_line(path, shape)
     notes.append(f"{len(malformed)} malformed lines")
     con.register("_csv_rows", frame)
@@ -170,7 +189,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
     con.execute(f"create view {name} as select * from {name}_t")
     if malformed:
         con.executemany(f"insert into {name}_malformed values (?, ?, ?)", malformed)
-    return RawFile(name, shape.header, tuple(notes))
+    return RawFile(name, shape.header, tuple(notes), len(frame))
 
 
 def _read_csv_by_line(

@@ -57,6 +57,7 @@ class StagedFile:
     notes: tuple[str, ...] = ()  # how the file was read, e.g. "read as Latin-1"
     headers: tuple[str, ...] = ()  # as in the file, in order
     redacted: tuple[str, ...] = ()  # headers refused as direct identifiers
+    stream: str | None = None  # the rows in file order without _row (see readers.RawFile)
 
 
 def detect_layout(headers: list[str]) -> str | None:
@@ -79,9 +80,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged
             "unknown layout: a patient-level file has a subject_id column, a study-level "
             "file has stratum_kind and citation columns",
         )
-    rows_in = con.sql(
-        f"select (select count(*) from {table}) + (select count(*) from {table}_malformed)"
-    ).fetchall()[0][0]
+    malformed = con.sql(f"select count(*) from {table}_malformed").fetchall()[0][0]
+    rows_in = raw.rows + malformed
     contract = [name for name, _, _ in contract_columns(LAYOUTS[layout])]
     mapping: dict[str, str] = {}
     unknown: list[str] = []
@@ -96,7 +96,15 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged
     optional = OPTIONAL_INPUT_COLUMNS[layout]
     missing = tuple(c for c in contract if c not in mapping and c not in optional)
     return StagedFile(
-        table, layout, rows_in, mapping, tuple(unknown), missing, raw.notes, tuple(headers)
+        table,
+        layout,
+        rows_in,
+        mapping,
+        tuple(unknown),
+        missing,
+        raw.notes,
+        tuple(headers),
+        stream=raw.stream,
     )
 
 

@@ -258,3 +258,56 @@ def test_one_pass_arm_summaries_equal_the_plain_definition(
     patients = {r[:5]: r[7] for r in model}
     assert patients[("S1", "microneedling", "gb_qualitative", "all", "all")] == 3
     assert patients[("S1", "microneedling", "gb_qualitative", "severity", "3")] == 2
+
+
+def test_patient_models_recompute_changed_studies_only_and_equal_a_full_rebuild(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    """A second run adds a file (a new study and a new subject of an old one) and changes
+    another; the patient models, updated for those studies only, equal a fresh build."""
+    (empty_landing / "a.csv").write_text(
+        HEADER
+        + "H1,a,microneedling,IV,boxcar,3,2,3,12,30,20,2,false\n"
+        + "H1,b,laser,II,boxcar,4,2,3,12,48,30,1,false\n",
+        encoding="utf-8",
+    )
+    (empty_landing / "b.csv").write_text(
+        HEADER + "H2,e,microneedling,IV,rolling,3,3,4,24,28,25,2,true\n", encoding="utf-8"
+    )
+    (empty_landing / "z.csv").write_text(
+        HEADER
+        + "H9,q,microneedling,V,mixed,2,1,4,12,20,8,3,false\n"
+        + "H9,r,microneedling,V,mixed,3,1,4,12,25,2,3,false\n",
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    ingest(empty_landing, warehouse)
+    untouched = rows(warehouse, "select * from int_patient_arm_summaries where study_id = 'H9'")
+    (empty_landing / "b.csv").write_text(
+        HEADER
+        + "H2,e,microneedling,IV,rolling,3,1,4,24,28,5,2,true\n"
+        + "H2,f,microneedling,IV,rolling,4,2,4,24,40,20,2,false\n",
+        encoding="utf-8",
+    )
+    (empty_landing / "c.csv").write_text(
+        HEADER
+        + "H1,c,microneedling,IV,boxcar,3,1,3,12,31,3,3,true\n"
+        + "H3,g,microneedling_prp,VI,icepick,4,3,5,12,50,41,4,false\n",
+        encoding="utf-8",
+    )
+    ingest(empty_landing, warehouse)
+    fresh = tmp_path / "fresh.duckdb"
+    ingest(empty_landing, fresh)
+    for model in ("int_patient_final_visits", "int_patient_arm_summaries"):
+        query = f"select * from {model} order by all"
+        assert rows(warehouse, query) == rows(fresh, query), model
+    assert {r[0] for r in rows(warehouse, "select study_id from int_patient_arm_summaries")} == {
+        "H1",
+        "H2",
+        "H3",
+        "H9",
+    }
+    assert rows(warehouse, "select * from changed_studies") == []
+    assert untouched == rows(
+        warehouse, "select * from int_patient_arm_summaries where study_id = 'H9'"
+    )

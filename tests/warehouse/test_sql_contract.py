@@ -14,24 +14,25 @@ from hypothesis import strategies as st
 from evidence.warehouse.sql_contract import validation_select
 from evidence.warehouse.staging import stage_file, validate_batches
 from schemas.privacy import AGE_COLUMN
+from schemas.raw import PATIENT_PARSER_SQL, STRIP_SQL, PatientOutcomes
 
 #: Per column: (valid cells, including accepted spellings; cells that must fail).
 CELLS = {
-    "study_id": (["S1", "S-2"], ["bad id", "", "x" * 70]),
-    "subject_id": (["p1", "p2", "p3"], ["", "a b"]),
+    "study_id": (["S1", "S-2", " S3\t"], ["bad id", "", "x" * 70, "\x0b"]),
+    "subject_id": (["p1", "p2", "p3", "p4\x0c"], ["", "a b"]),
     "intervention": (["microneedling", " Laser ", "CONTROL"], ["botox", ""]),
     "side": (["whole", "", "WHOLE"], ["middle"]),
     "fitzpatrick_type": (["IV", "4", "type iv", "Type 6", "fst-2", " v "], ["VII", "olive", ""]),
     "scar_type": (["boxcar", "Rolling"], ["keloid", ""]),
-    "baseline_grade": (["2", "3", "4", "2.0"], ["0", "5", "2.5", "x", "", "1"]),
+    "baseline_grade": (["2", "3", "4", "2.0", " 3 ", "\t4\x0b"], ["0", "5", "2.5", "x", "", "1"]),
     "followup_grade": (["2", "3", "4"], ["7", "", "three", "1"]),
     "sessions": (["1", "3", "30"], ["0", "31", "1.5", ""]),
-    "followup_weeks": (["12", "24.5"], ["0", "-1", "600", "inf", "soon", ""]),
+    "followup_weeks": (["12", "24.5", "12\x0c"], ["0", "-1", "600", "inf", "soon", "", "1 2"]),
     "baseline_score": (["3", "20", "84", ""], ["85", "-1", "n/a", "0"]),
     "followup_score": (["2", "30", "84", ""], ["99", "0"]),
     "needle_depth_mm": (["0.1", "1.5", "3.5", ""], ["0", "4"]),
     "erythema_days": (["0", "2.5", ""], ["-1", "400"]),
-    "pih": (["yes", "no", "TRUE", "0", ""], ["maybe"]),
+    "pih": (["yes", "no", "TRUE", "0", "", " no"], ["maybe"]),
     "age_years": (["30", "89", "93", "90+", ""], ["130", "-1"]),
     "data_origin": (["synthetic", "Trial", ""], ["blog"]),
 }
@@ -103,10 +104,29 @@ def test_sql_and_pandera_paths_agree(tmp_path_factory, rows, drop) -> None:
             for row, fails in con.sql(f"select _row, _fails from ({select})").fetchall()
             for f in fails
         }
+        # The load path: one unnumbered parallel pass whose rows are numbered by position.
+        assert staged.stream is not None
+        streamed = validation_select(
+            staged.stream, "patient", staged.columns, age_column=AGE_COLUMN, numbered=False
+        )
+        con.execute(f"create table _i.checked as {streamed}")
+        streamed_rows = {
+            tuple(_normal(v) for v in row)
+            for row in con.sql(
+                f"select rowid + 1, {', '.join(names)} from _i.checked where len(_fails) = 0"
+            ).fetchall()
+        }
+        streamed_failures = {
+            (row, f["column_name"], f["rule"], f["message"])
+            for row, fails in con.sql("select rowid + 1, _fails from _i.checked").fetchall()
+            for f in fails
+        }
     finally:
         con.close()
     assert got_failures == expected_failures
     assert got_rows == expected_rows
+    assert streamed_failures == expected_failures
+    assert streamed_rows == expected_rows
     VALID_ROWS_SEEN.append(len(got_rows))
 
 
@@ -116,3 +136,34 @@ VALID_ROWS_SEEN: list[int] = []
 def test_equivalence_examples_were_not_vacuous() -> None:
     """Runs after the property test (file order): many examples loaded rows, many refused."""
     assert sum(VALID_ROWS_SEEN) > 100
+
+
+def test_numbers_cast_without_stripping_as_after_it() -> None:
+    """The validation pass casts a number cell as it is: DuckDB's cast skips the same
+    whitespace as STRIP_SQL, so stripping first would change nothing."""
+    con = duckdb.connect()
+    try:
+        for code in (32, 9, 10, 13, 11, 12):
+            padded = f"chr({code}) || '2.5' || chr({code})"
+            got = con.sql(
+                f"select try_cast({padded} as double), try_cast({STRIP_SQL.format(x=padded)} "
+                "as double)"
+            ).fetchall()[0]
+            assert got == (2.5, 2.5), code
+    finally:
+        con.close()
+
+
+def test_every_parser_keeps_a_canonical_word() -> None:
+    """The validation pass keeps a cell that already is a canonical vocabulary word without
+    parsing it; that is only right if each parser maps such a word to itself."""
+    schema = PatientOutcomes.to_schema()
+    con = duckdb.connect()
+    try:
+        for name, parser in PATIENT_PARSER_SQL.items():
+            (isin,) = [c for c in schema.columns[name].checks if c.name == "isin"]
+            for word in isin.statistics["allowed_values"]:
+                got = con.execute(f"select {parser.format(x='$w')}", {"w": word}).fetchall()
+                assert got == [(word,)], (name, word)
+    finally:
+        con.close()

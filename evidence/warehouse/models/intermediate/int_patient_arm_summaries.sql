@@ -1,4 +1,5 @@
 -- materialized: table
+-- incremental: study_id
 -- Stage one of the two-stage analysis: per study x intervention x scale x stratum summaries
 -- of patient-level final visits, with sufficient statistics (n, sum, sum of squares).
 -- One pass: the strata ("all", by baseline grade, by skin type) are grouping sets and the

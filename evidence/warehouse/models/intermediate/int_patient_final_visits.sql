@@ -1,4 +1,5 @@
 -- materialized: table
+-- incremental: study_id
 -- One row per subject x side: the last follow-up visit (the trial's final outcome).
 -- (study_id, subject_id, side, followup_weeks) is unique (the contract's unique_key), so
 -- the visit at the latest week is the one row; a hash semi-join finds it without sorting.

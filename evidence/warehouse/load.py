@@ -14,6 +14,7 @@ changes nothing. A changed file under the same name supersedes its earlier versi
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -259,8 +260,9 @@ def _validate_rows_in_sql(
         f"from (select {row} as source_row, unnest(_fails) as f from {checked} "
         "where len(_fails) > 0)"
     )
+    cells = _literal(json.dumps(dict.fromkeys(staged.headers, "VARCHAR")))
     con.execute(
-        f"create table {rawfail} as select {row} as _row, unnest(_raw) "
+        f"create table {rawfail} as select {row} as _row, unnest(from_json(_raw, {cells})) "
         f"from {checked} where _raw is not null"
     )
 

@@ -186,8 +186,8 @@ def validation_select(
 ) -> str:
     """SELECT of every staged row: ``_row`` (when ``numbered``), the parsed typed columns and
     ``_fails``, a list of (column_name, rule, message) structs: at most one per cell, then the
-    row checks. With ``raw_headers``, ``_raw`` holds those cells as they were in the file, for
-    failing rows only (NULL for the others).
+    row checks. With ``raw_headers``, ``_raw`` holds those cells as they were in the file (a
+    JSON object), for failing rows only (NULL for the others).
 
     Three layers, so that every cell is cast once: the first casts or parses each cell, the
     second turns numbers into the contract's types and flags cells that did not cast, the
@@ -252,7 +252,9 @@ def validation_select(
         "else [] end as _fails"
     ]
     if raw_cells:
-        kept.append(f"case when __broken then {{{raw_struct}}} end as _raw")
+        # JSON text, not a struct: one mostly-NULL column is far cheaper to write than one
+        # per cell.
+        kept.append(f"case when __broken then to_json({{{raw_struct}}}) end as _raw")
     return (
         f"select {', '.join([*row, *names, *kept])} "
         f"from (select *, ({breaks}) as __broken "

@@ -486,20 +486,31 @@ def _log(
     )
 
 
+def staging_relations(
+    con: duckdb.DuckDBPyConnection, tag: str, database: str | None = None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """One file's staging relations in ``_ingest``: table names, and (name, SQL) of views."""
+    params = {
+        "pattern": f"%\\_{tag}%",
+        "database": database or con.sql("select current_database()").fetchall()[0][0],
+    }
+    where = (
+        "where database_name = $database and schema_name = '_ingest' "
+        "and {name} like $pattern escape '\\'"
+    )
+    tables = con.execute(
+        f"select table_name from duckdb_tables() {where.format(name='table_name')}", params
+    ).fetchall()
+    views = con.execute(
+        f"select view_name, sql from duckdb_views() {where.format(name='view_name')}", params
+    ).fetchall()
+    return [name for (name,) in tables], [(name, sql) for name, sql in views]
+
+
 def _drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
     """Drop every staging relation of one file (they live in the build file only)."""
-    pattern = {"pattern": f"%\\_{tag}%"}
-    views = con.execute(
-        "select view_name from duckdb_views() where schema_name = '_ingest' "
-        "and view_name like $pattern escape '\\'",
-        pattern,
-    ).fetchall()
-    tables = con.execute(
-        "select table_name from duckdb_tables() where schema_name = '_ingest' "
-        "and table_name like $pattern escape '\\'",
-        pattern,
-    ).fetchall()
-    for (view,) in views:
+    tables, views = staging_relations(con, tag)
+    for view, _ in views:
         con.execute(f"drop view if exists _ingest.{quote(view)}")
-    for (table,) in tables:
+    for table in tables:
         con.execute(f"drop table if exists _ingest.{quote(table)}")

@@ -29,7 +29,12 @@ from pathlib import Path
 import duckdb
 
 from evidence.warehouse import connect
-from evidence.warehouse.load import ValidatedFile, seen_content, stage_failed_rows
+from evidence.warehouse.load import (
+    ValidatedFile,
+    seen_content,
+    stage_failed_rows,
+    staging_relations,
+)
 from evidence.warehouse.load import validate_file as validate_in
 from evidence.warehouse.row_rules import fail_duplicate_keys
 from evidence.warehouse.tables import ensure_tables
@@ -94,26 +99,16 @@ def adopt_staging(
         "attach $path as scratch (read_only)",
         {"path": str(scratch_file_for(scratch, validated.source_file))},
     )
-    pattern = {"pattern": f"%\\_{tag}%"}
     try:
         con.execute("create schema if not exists _ingest")
-        tables = con.execute(
-            "select table_name from duckdb_tables() where database_name = 'scratch' "
-            "and schema_name = '_ingest' and table_name like $pattern escape '\\'",
-            pattern,
-        ).fetchall()
-        for (name,) in tables:
+        tables, views = staging_relations(con, tag, "scratch")
+        for name in tables:
             # In file order: a patient file's rows are numbered by their position.
             con.execute(f"drop table if exists _ingest.{name}")
             con.execute(
                 f"create table _ingest.{name} as "
                 f"select * from scratch._ingest.{name} order by rowid"
             )
-        views = con.execute(
-            "select view_name, sql from duckdb_views() where database_name = 'scratch' "
-            "and schema_name = '_ingest' and view_name like $pattern escape '\\'",
-            pattern,
-        ).fetchall()
     finally:
         con.execute("detach scratch")
     for name, view_sql in views:

@@ -26,7 +26,7 @@ import duckdb
 from evidence.errors import RowFailure, UnreadableFileError
 from evidence.warehouse.deidentify import find_identifiers
 from evidence.warehouse.row_rules import apply_row_rules
-from evidence.warehouse.sql_contract import quote, validation_select
+from evidence.warehouse.sql_contract import quote, sql_literal, validation_select
 from evidence.warehouse.staging import (
     FAILURE_COLUMNS,
     SUPPORTED_SUFFIXES,
@@ -260,7 +260,7 @@ def _validate_rows_in_sql(
         f"from (select {row} as source_row, unnest(_fails) as f from {checked} "
         "where len(_fails) > 0)"
     )
-    cells = _literal(json.dumps(dict.fromkeys(staged.headers, "VARCHAR")))
+    cells = sql_literal(json.dumps(dict.fromkeys(staged.headers, "VARCHAR")))
     con.execute(
         f"create table {rawfail} as select {row} as _row, unnest(from_json(_raw, {cells})) "
         f"from {checked} where _raw is not null"
@@ -272,15 +272,11 @@ def _optimizers_disabled(con: duckdb.DuckDBPyConnection, names: str) -> Iterator
     """DuckDB turns a vocabulary check (``x in (...)`` with six or more words) into a join,
     which makes the validation pass several times slower; keep it an expression here."""
     before = con.sql("select current_setting('disabled_optimizers')").fetchall()[0][0]
-    con.execute(f"set disabled_optimizers = {_literal(names)}")
+    con.execute(f"set disabled_optimizers = {sql_literal(names)}")
     try:
         yield
     finally:
-        con.execute(f"set disabled_optimizers = {_literal(before or '')}")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+        con.execute(f"set disabled_optimizers = {sql_literal(before or '')}")
 
 
 def _fail_every_row(

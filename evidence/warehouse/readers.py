@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from evidence.errors import UnreadableFileError
-from evidence.warehouse.sql_contract import quote
+from evidence.warehouse.sql_contract import quote, sql_literal
 
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 1 << 16
@@ -44,10 +44,6 @@ class RawFile:
     notes: tuple[str, ...]
     rows: int  # data rows read (malformed lines not included)
     stream: str | None = None  # the rows in file order without _row, when cheaper than view
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def normalise_header(name: str) -> str:
@@ -128,7 +124,7 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
     if suffix == ".csv":
         return _read_csv(con, path, name)
     if suffix == ".parquet":
-        scan = f"read_parquet({_literal(str(path))}, file_row_number = true)"
+        scan = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
         try:
             described = con.sql(f"describe select * from {scan}").fetchall()
             headers = [row[0] for row in described if row[0] != "file_row_number"]
@@ -162,8 +158,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
     if shape.delimiter != ",":
         notes.append(f"delimiter {shape.delimiter!r}")
     scan = (
-        f"read_csv({_literal(str(path))}, all_varchar = true, header = true, "
-        f"delim = {_literal(shape.delimiter)}, encoding = {_literal(shape.encoding)}, "
+        f"read_csv({sql_literal(str(path))}, all_varchar = true, header = true, "
+        f"delim = {sql_literal(shape.delimiter)}, encoding = {sql_literal(shape.encoding)}, "
         "auto_detect = true)"
     )
     try:

@@ -49,7 +49,7 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _sql_literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -68,7 +68,7 @@ def cast_columns(
         # A cell with no whitespace at either end is its own stripped text (the common case:
         # a pattern test is three times cheaper than the strip).
         text = (
-            f"case when regexp_full_match({cell}, {_sql_literal(_UNPADDED)}) then {cell} "
+            f"case when regexp_full_match({cell}, {sql_literal(_UNPADDED)}) then {cell} "
             f"else nullif({STRIP_SQL.format(x=cell)}, '') end"
         )
         if name == age_column:  # "90+" is how Safe Harbor writes the top age band
@@ -98,10 +98,10 @@ def _check_fails(check: pa.Check, value: str) -> str:
         high = "<=" if stats.get("include_max", True) else "<"
         return f"not ({value} {low} {stats['min_value']} and {value} {high} {stats['max_value']})"
     if check.name == "isin":
-        allowed = ", ".join(_sql_literal(str(v)) for v in stats["allowed_values"])
+        allowed = ", ".join(sql_literal(str(v)) for v in stats["allowed_values"])
         return f"not list_contains([{allowed}], {value})"
     if check.name == "str_matches":
-        return f"not regexp_matches({value}, {_sql_literal(stats['pattern'])})"
+        return f"not regexp_matches({value}, {sql_literal(stats['pattern'])})"
     if check.name == "greater_than_or_equal_to":
         return f"not ({value} >= {stats['min_value']})"
     if check.name == "str_length":
@@ -116,8 +116,8 @@ def _check_fails(check: pa.Check, value: str) -> str:
 
 def _failure(column: str, rule: str, message: str) -> str:
     return (
-        f"{{'column_name': {_sql_literal(column)}, 'rule': {_sql_literal(rule)}, "
-        f"'message': {_sql_literal(message)}}}"
+        f"{{'column_name': {sql_literal(column)}, 'rule': {sql_literal(rule)}, "
+        f"'message': {sql_literal(message)}}}"
     )
 
 
@@ -146,7 +146,7 @@ def _fast_cells(
         PATIENT_PARSER_SQL[name].format(x=cast.text) if name in PATIENT_PARSER_SQL else cast.value
     )
     if allowed:
-        words = ", ".join(_sql_literal(v) for v in allowed)
+        words = ", ".join(sql_literal(v) for v in allowed)
         value = f"case when {raw} in ({words}) then {raw} else {value} end"
     return value, f"__n_{name}"
 
@@ -246,7 +246,7 @@ def validation_select(
     # Most rows are valid: one cheap boolean decides that, and only the rows it flags build
     # their failure structs and raw cells (CASE evaluates a branch for its own rows alone).
     breaks = " or ".join(f"coalesce({b}, false)" for b in [*cell_breaks, *row_breaks]) or "false"
-    raw_struct = ", ".join(f"{_sql_literal(h)}: {alias}" for h, alias in raw_cells.items())
+    raw_struct = ", ".join(f"{sql_literal(h)}: {alias}" for h, alias in raw_cells.items())
     kept = [
         f"case when __broken then list_filter([{failures}], lambda f: f is not null) "
         "else [] end as _fails"

@@ -5,10 +5,12 @@ Each file holds one SELECT named for its relation; a first-line comment
 file names; parameters are bound (``$rho``), never formatted into the SQL.
 
 A table model whose rows each belong to one study, and are computed from that study's rows
-alone, says ``-- incremental: study_id``. When only some studies changed since the model was
-last built (``changed_studies``, filled by the loads), its rows of those studies are deleted
-and recomputed, and the others are kept; any change to the model's SQL or parameters
-rebuilds it whole (``model_state`` keeps a digest of both).
+alone, says ``-- incremental: study_id``. It restricts every input to ``$studies`` (a list of
+study ids, or NULL for every study: ``where $studies is null or list_contains($studies,
+study_id)``), so that DuckDB reads only those studies' rows. When only some studies changed
+since the model was last built (``changed_studies``, filled by the loads), its rows of those
+studies are deleted and recomputed, and the others are kept; any change to the model's SQL or
+parameters rebuilds it whole (``model_state`` keeps a digest of both).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _MATERIALIZED = re.compile(r"--\s*materialized:\s*(view|table)")
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 _INCREMENTAL = re.compile(r"--\s*incremental:\s*study_id")
 CHANGED_STUDIES = "changed_studies"
+STUDIES = "studies"  # the incremental models' parameter: the studies to compute, NULL for all
 
 
 @dataclass(frozen=True)
@@ -76,15 +79,21 @@ def build_models(
     values = parameters or {}
     built = []
     for model in read_models(layers):
-        missing = model.parameters - values.keys()
+        missing = model.parameters - values.keys() - {STUDIES}
         if missing:
             raise ValueError(f"model {model.name} needs parameters {sorted(missing)}")
-        bound = {key: values[key] for key in model.parameters}
+        if model.incremental != (STUDIES in model.parameters):
+            raise ValueError(
+                f"model {model.name}: an incremental model, and only one, filters by ${STUDIES}"
+            )
+        bound = {key: values[key] for key in model.parameters - {STUDIES}}
         digest = _digest(model, bound)
         if model.incremental and _state(con, model.name) == digest and _exists(con, model.name):
             _refresh_changed_studies(con, model, bound)
         else:
             _drop(con, model.name)
+            if model.incremental:
+                bound = {**bound, STUDIES: None}
             con.execute(f"create {model.materialized} {model.name} as {model.sql}", bound)
         _record_state(con, model.name, digest)
         built.append(model.name)
@@ -102,11 +111,12 @@ def _refresh_changed_studies(
     studies = [row[0] for row in con.sql(f"select study_id from {CHANGED_STUDIES}").fetchall()]
     if not studies:
         return
-    params = {**bound, "changed_studies": studies}
-    con.execute(f"delete from {model.name} where list_contains($changed_studies, study_id)", params)
+    params = {**bound, STUDIES: studies}
+    con.execute(f"delete from {model.name} where list_contains(${STUDIES}, study_id)", params)
+    # the outer filter guards the model's own: a study's rows come from that study alone
     con.execute(
         f"insert into {model.name} select * from ({model.sql}) "
-        "where list_contains($changed_studies, study_id)",
+        f"where list_contains(${STUDIES}, study_id)",
         params,
     )
 

@@ -2,15 +2,18 @@
 -- incremental: study_id
 -- Stage one of the two-stage analysis: per study x intervention x scale x stratum summaries
 -- of patient-level final visits, with sufficient statistics (n, sum, sum of squares).
--- One pass: the strata ("all", by baseline grade, by skin type) are grouping sets and the
--- scales are filtered aggregates (a scale counts a subject-side only when both of its visits
--- were scored). Sums are exact (DECIMAL, 9 places), so means and SDs do not depend on
--- DuckDB's thread scheduling and are identical from run to run.
+-- The final visits are read once and aggregated twice: first into cells (study x
+-- intervention x baseline grade x skin type), then the cells into the strata ("all", by
+-- baseline grade, by skin type) as grouping sets; the scales are filtered aggregates (a scale
+-- counts a subject-side only when both of its visits were scored). Sums are exact (DECIMAL,
+-- 9 places), so summing the cells' sums gives the same numbers as one pass, and means and
+-- SDs do not depend on DuckDB's thread scheduling.
 -- n counts subject-sides; n_patients counts a split-face subject once when both sides are
 -- in the same arm and stratum (the right side then duplicates its left partner).
 -- Protocol (mean sessions and needle depth of the arm's patients) and design come from the
 -- final visits: an arm whose patients were treated on one side is split-face. Patient-level
 -- files carry no risk-of-bias judgement, so risk_of_bias is null (the report says so).
+-- $studies: the studies to compute (NULL: all).
 with visits as (
     select
         f.study_id,
@@ -21,6 +24,9 @@ with visits as (
         f.baseline_grade,
         f.followup_weeks,
         f.data_origin,
+        f.sessions::decimal(38, 9) as sessions,
+        f.needle_depth_mm::decimal(38, 9) as needle_depth_mm,
+        f.side in ('left', 'right') as is_one_side,
         f.baseline_grade::decimal(38, 9) as g0,
         f.followup_grade::decimal(38, 9) as g1,
         f.grade_improvement::decimal(38, 9) as gd,
@@ -47,12 +53,63 @@ with visits as (
             baseline_score is not null and followup_score is not null as has_score,
             baseline_ecca is not null and followup_ecca is not null as has_ecca
         from int_patient_final_visits
-        where side = 'left'
+        where side = 'left' and ($studies is null or list_contains($studies, study_id))
     ) as p
         on f.side = 'right'
         and p.study_id = f.study_id
         and p.subject_id = f.subject_id
         and p.intervention = f.intervention
+    where $studies is null or list_contains($studies, f.study_id)
+),
+
+cells as (
+    select
+        study_id,
+        intervention,
+        baseline_grade,
+        fitzpatrick_type,
+        min(data_origin) as origin_min,
+        max(data_origin) as origin_max,
+        -- Goodman-Baron grade: every final visit
+        count(*) as g_n,
+        count(*) filter (where has_partner) as g_dup_all,
+        count(*) filter (where partner_same_grade) as g_dup_grade,
+        count(*) filter (where partner_same_skin) as g_dup_skin,
+        sum(g0) as g_s0, sum(g0 * g0) as g_q0,
+        sum(g1) as g_s1, sum(g1 * g1) as g_q1,
+        sum(gd) as g_sd, sum(gd * gd) as g_qd,
+        max(followup_weeks) as g_weeks,
+        count(*) filter (where is_responder) as g_resp,
+        -- Goodman-Baron quantitative score: visits scored at both times
+        count(*) filter (where has_score) as s_n,
+        count(*) filter (where has_score and has_partner and partner_has_score) as s_dup_all,
+        count(*) filter (where has_score and partner_same_grade and partner_has_score)
+            as s_dup_grade,
+        count(*) filter (where has_score and partner_same_skin and partner_has_score)
+            as s_dup_skin,
+        sum(s0) filter (where has_score) as s_s0, sum(s0 * s0) filter (where has_score) as s_q0,
+        sum(s1) filter (where has_score) as s_s1, sum(s1 * s1) filter (where has_score) as s_q1,
+        sum(sd) filter (where has_score) as s_sd, sum(sd * sd) filter (where has_score) as s_qd,
+        max(followup_weeks) filter (where has_score) as s_weeks,
+        count(*) filter (where has_score and is_responder) as s_resp,
+        -- ECCA: visits scored at both times
+        count(*) filter (where has_ecca) as e_n,
+        count(*) filter (where has_ecca and has_partner and partner_has_ecca) as e_dup_all,
+        count(*) filter (where has_ecca and partner_same_grade and partner_has_ecca)
+            as e_dup_grade,
+        count(*) filter (where has_ecca and partner_same_skin and partner_has_ecca)
+            as e_dup_skin,
+        sum(e0) filter (where has_ecca) as e_s0, sum(e0 * e0) filter (where has_ecca) as e_q0,
+        sum(e1) filter (where has_ecca) as e_s1, sum(e1 * e1) filter (where has_ecca) as e_q1,
+        sum(ed) filter (where has_ecca) as e_sd, sum(ed * ed) filter (where has_ecca) as e_qd,
+        max(followup_weeks) filter (where has_ecca) as e_weeks,
+        count(*) filter (where has_ecca and is_responder) as e_resp,
+        -- protocol
+        sum(sessions) as sessions_sum, count(sessions) as sessions_n,
+        sum(needle_depth_mm) as needle_sum, count(needle_depth_mm) as needle_n,
+        bool_or(is_one_side) as any_one_side
+    from visits
+    group by study_id, intervention, baseline_grade, fitzpatrick_type
 ),
 
 grouped as (
@@ -69,51 +126,42 @@ grouped as (
             when grouping(fitzpatrick_type) = 0 then fitzpatrick_type
             else 'all'
         end as stratum_value,
-        case when min(data_origin) = max(data_origin) then min(data_origin) else 'mixed' end
+        case when min(origin_min) = max(origin_max) then min(origin_min) else 'mixed' end
             as data_origin,
-        -- Goodman-Baron grade: every final visit
-        count(*) as g_n,
+        sum(g_n)::bigint as g_n,
         case
-            when grouping(baseline_grade) = 0
-                then count(*) filter (where partner_same_grade)
-            when grouping(fitzpatrick_type) = 0
-                then count(*) filter (where partner_same_skin)
-            else count(*) filter (where has_partner)
-        end as g_dup,
-        sum(g0) as g_s0, sum(g0 * g0) as g_q0,
-        sum(g1) as g_s1, sum(g1 * g1) as g_q1,
-        sum(gd) as g_sd, sum(gd * gd) as g_qd,
-        max(followup_weeks) as g_weeks,
-        count(*) filter (where is_responder) as g_resp,
-        -- Goodman-Baron quantitative score: visits scored at both times
-        count(*) filter (where has_score) as s_n,
+            when grouping(baseline_grade) = 0 then sum(g_dup_grade)
+            when grouping(fitzpatrick_type) = 0 then sum(g_dup_skin)
+            else sum(g_dup_all)
+        end::bigint as g_dup,
+        sum(g_s0) as g_s0, sum(g_q0) as g_q0,
+        sum(g_s1) as g_s1, sum(g_q1) as g_q1,
+        sum(g_sd) as g_sd, sum(g_qd) as g_qd,
+        max(g_weeks) as g_weeks,
+        sum(g_resp)::bigint as g_resp,
+        sum(s_n)::bigint as s_n,
         case
-            when grouping(baseline_grade) = 0
-                then count(*) filter (where has_score and partner_same_grade and partner_has_score)
-            when grouping(fitzpatrick_type) = 0
-                then count(*) filter (where has_score and partner_same_skin and partner_has_score)
-            else count(*) filter (where has_score and has_partner and partner_has_score)
-        end as s_dup,
-        sum(s0) filter (where has_score) as s_s0, sum(s0 * s0) filter (where has_score) as s_q0,
-        sum(s1) filter (where has_score) as s_s1, sum(s1 * s1) filter (where has_score) as s_q1,
-        sum(sd) filter (where has_score) as s_sd, sum(sd * sd) filter (where has_score) as s_qd,
-        max(followup_weeks) filter (where has_score) as s_weeks,
-        count(*) filter (where has_score and is_responder) as s_resp,
-        -- ECCA: visits scored at both times
-        count(*) filter (where has_ecca) as e_n,
+            when grouping(baseline_grade) = 0 then sum(s_dup_grade)
+            when grouping(fitzpatrick_type) = 0 then sum(s_dup_skin)
+            else sum(s_dup_all)
+        end::bigint as s_dup,
+        sum(s_s0) as s_s0, sum(s_q0) as s_q0,
+        sum(s_s1) as s_s1, sum(s_q1) as s_q1,
+        sum(s_sd) as s_sd, sum(s_qd) as s_qd,
+        max(s_weeks) as s_weeks,
+        sum(s_resp)::bigint as s_resp,
+        sum(e_n)::bigint as e_n,
         case
-            when grouping(baseline_grade) = 0
-                then count(*) filter (where has_ecca and partner_same_grade and partner_has_ecca)
-            when grouping(fitzpatrick_type) = 0
-                then count(*) filter (where has_ecca and partner_same_skin and partner_has_ecca)
-            else count(*) filter (where has_ecca and has_partner and partner_has_ecca)
-        end as e_dup,
-        sum(e0) filter (where has_ecca) as e_s0, sum(e0 * e0) filter (where has_ecca) as e_q0,
-        sum(e1) filter (where has_ecca) as e_s1, sum(e1 * e1) filter (where has_ecca) as e_q1,
-        sum(ed) filter (where has_ecca) as e_sd, sum(ed * ed) filter (where has_ecca) as e_qd,
-        max(followup_weeks) filter (where has_ecca) as e_weeks,
-        count(*) filter (where has_ecca and is_responder) as e_resp
-    from visits
+            when grouping(baseline_grade) = 0 then sum(e_dup_grade)
+            when grouping(fitzpatrick_type) = 0 then sum(e_dup_skin)
+            else sum(e_dup_all)
+        end::bigint as e_dup,
+        sum(e_s0) as e_s0, sum(e_q0) as e_q0,
+        sum(e_s1) as e_s1, sum(e_q1) as e_q1,
+        sum(e_sd) as e_sd, sum(e_qd) as e_qd,
+        max(e_weeks) as e_weeks,
+        sum(e_resp)::bigint as e_resp
+    from cells
     group by grouping sets (
         (study_id, intervention),
         (study_id, intervention, baseline_grade),
@@ -172,10 +220,10 @@ protocols as (
     select
         study_id,
         intervention,
-        avg(sessions::decimal(38, 9))::double as sessions,
-        avg(needle_depth_mm::decimal(38, 9))::double as needle_depth_mm,
-        case when bool_or(side in ('left', 'right')) then 'split_face' end as design
-    from int_patient_final_visits
+        sum(sessions_sum)::double / sum(sessions_n) as sessions,
+        sum(needle_sum)::double / sum(needle_n) as needle_depth_mm,
+        case when bool_or(any_one_side) then 'split_face' end as design
+    from cells
     group by study_id, intervention
 ),
 

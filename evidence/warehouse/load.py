@@ -26,7 +26,7 @@ import duckdb
 from evidence.errors import RowFailure, UnreadableFileError
 from evidence.warehouse.deidentify import find_identifiers
 from evidence.warehouse.row_rules import apply_row_rules
-from evidence.warehouse.sql_contract import quote, sql_literal, validation_select
+from evidence.warehouse.sql_contract import ROW_PASSED, quote, sql_literal, validation_select
 from evidence.warehouse.staging import (
     FAILURE_COLUMNS,
     SUPPORTED_SUFFIXES,
@@ -253,12 +253,12 @@ def _validate_rows_in_sql(
         con.execute(f"create table {checked} as {select}")
     con.execute(
         f"create view {valid} as select {', '.join(columns)}, {row} as source_row "
-        f"from {checked} where len(_fails) = 0"
+        f"from {checked} where {ROW_PASSED}"
     )
     con.execute(
         f"insert into {failed} select source_row, f.column_name, null, f.rule, f.message "
         f"from (select {row} as source_row, unnest(_fails) as f from {checked} "
-        "where len(_fails) > 0)"
+        f"where not {ROW_PASSED})"
     )
     cells = sql_literal(json.dumps(dict.fromkeys(staged.headers, "VARCHAR")))
     con.execute(

@@ -31,6 +31,8 @@ CAST_RULES = {
 #: A non-empty text whose first and last characters are not whitespace that STRIP_SQL strips.
 _UNPADDED = "[^ \\t\\n\\r\\x0b\\x0c](.*[^ \\t\\n\\r\\x0b\\x0c])?"
 SQL_TYPES = {"Int64": "bigint", "Float64": "double", "boolean": "boolean"}
+#: A row of ``validation_select`` that failed no check.
+ROW_PASSED = "_fails is null"
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,8 @@ def validation_select(
 ) -> str:
     """SELECT of every staged row: ``_row`` (when ``numbered``), the parsed typed columns and
     ``_fails``, a list of (column_name, rule, message) structs: at most one per cell, then the
-    row checks. With ``raw_headers``, ``_raw`` holds those cells as they were in the file (a
+    row checks; NULL when the row passes (``ROW_PASSED``), cheaper to write than an empty
+    list. With ``raw_headers``, ``_raw`` holds those cells as they were in the file (a
     JSON object), for failing rows only (NULL for the others).
 
     Three layers, so that every cell is cast once: the first casts or parses each cell, the
@@ -248,8 +251,7 @@ def validation_select(
     breaks = " or ".join(f"coalesce({b}, false)" for b in [*cell_breaks, *row_breaks]) or "false"
     raw_struct = ", ".join(f"{sql_literal(h)}: {alias}" for h, alias in raw_cells.items())
     kept = [
-        f"case when __broken then list_filter([{failures}], lambda f: f is not null) "
-        "else [] end as _fails"
+        f"case when __broken then list_filter([{failures}], lambda f: f is not null) end as _fails"
     ]
     if raw_cells:
         # JSON text, not a struct: one mostly-NULL column is far cheaper to write than one

@@ -11,7 +11,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence.warehouse.sql_contract import validation_select
+from evidence.warehouse.sql_contract import ROW_PASSED, validation_select
 from evidence.warehouse.staging import stage_file, validate_batches
 from schemas.privacy import AGE_COLUMN
 from schemas.raw import PATIENT_PARSER_SQL, STRIP_SQL, PatientOutcomes
@@ -96,13 +96,13 @@ def test_sql_and_pandera_paths_agree(tmp_path_factory, rows, drop) -> None:
         got_rows = {
             tuple(_normal(v) for v in row)
             for row in con.sql(
-                f"select _row, {', '.join(names)} from ({select}) where len(_fails) = 0"
+                f"select _row, {', '.join(names)} from ({select}) where {ROW_PASSED}"
             ).fetchall()
         }
         got_failures = {
             (row, f["column_name"], f["rule"], f["message"])
             for row, fails in con.sql(f"select _row, _fails from ({select})").fetchall()
-            for f in fails
+            for f in fails or []
         }
         # The load path: one unnumbered parallel pass whose rows are numbered by position.
         assert staged.stream is not None
@@ -113,13 +113,13 @@ def test_sql_and_pandera_paths_agree(tmp_path_factory, rows, drop) -> None:
         streamed_rows = {
             tuple(_normal(v) for v in row)
             for row in con.sql(
-                f"select rowid + 1, {', '.join(names)} from _i.checked where len(_fails) = 0"
+                f"select rowid + 1, {', '.join(names)} from _i.checked where {ROW_PASSED}"
             ).fetchall()
         }
         streamed_failures = {
             (row, f["column_name"], f["rule"], f["message"])
             for row, fails in con.sql("select rowid + 1, _fails from _i.checked").fetchall()
-            for f in fails
+            for f in fails or []
         }
     finally:
         con.close()

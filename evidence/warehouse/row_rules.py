@@ -33,13 +33,14 @@ def fail_duplicate_keys(
     unknown); so are rows whose key is already loaded from another file."""
     key_columns = KEYS[layout]
     key = ", ".join(key_columns)
+    keys = ", ".join("v." + k for k in key_columns)
     label = ",".join(key_columns)
     target = TARGET_TABLES[layout]
     repeated = " and ".join(f"v.{k} is not distinct from d.{k}" for k in key_columns)
     con.execute(
         f"""
         insert into {failed}
-        select v.source_row, $label, concat_ws('|', {", ".join("v." + k for k in key_columns)}),
+        select v.source_row, $label, concat_ws('|', {keys}),
                'unique_key', 'another row of this file has the same key (' || $label || ')'
         from {valid} v
         semi join (select {key} from {valid} group by all having count(*) > 1) d
@@ -48,7 +49,6 @@ def fail_duplicate_keys(
         {"label": label},
     )
     match = " and ".join(f"t.{k} = v.{k}" for k in key_columns)
-    keys = ", ".join("v." + k for k in key_columns)
     # An inner join, so DuckDB builds its hash table on the file's rows and probes the
     # warehouse with it (a correlated EXISTS hashed the whole warehouse: 1.2 s at 10M rows).
     con.execute(

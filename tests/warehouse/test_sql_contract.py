@@ -93,34 +93,16 @@ def test_sql_and_pandera_paths_agree(tmp_path_factory, rows, drop) -> None:
         }
         select = validation_select(staged.table, "patient", staged.columns, age_column=AGE_COLUMN)
         names = list(pandera_valid[0].columns)
-        got_rows = {
-            tuple(_normal(v) for v in row)
-            for row in con.sql(
-                f"select _row, {', '.join(names)} from ({select}) where {ROW_PASSED}"
-            ).fetchall()
-        }
-        got_failures = {
-            (row, f["column_name"], f["rule"], f["message"])
-            for row, fails in con.sql(f"select _row, _fails from ({select})").fetchall()
-            for f in fails or []
-        }
+        got_rows, got_failures = _passed_and_failures(con, f"({select})", "_row", names)
         # The load path: one unnumbered parallel pass whose rows are numbered by position.
         assert staged.stream is not None
         streamed = validation_select(
             staged.stream, "patient", staged.columns, age_column=AGE_COLUMN, numbered=False
         )
         con.execute(f"create table _i.checked as {streamed}")
-        streamed_rows = {
-            tuple(_normal(v) for v in row)
-            for row in con.sql(
-                f"select rowid + 1, {', '.join(names)} from _i.checked where {ROW_PASSED}"
-            ).fetchall()
-        }
-        streamed_failures = {
-            (row, f["column_name"], f["rule"], f["message"])
-            for row, fails in con.sql("select rowid + 1, _fails from _i.checked").fetchall()
-            for f in fails or []
-        }
+        streamed_rows, streamed_failures = _passed_and_failures(
+            con, "_i.checked", "rowid + 1", names
+        )
     finally:
         con.close()
     assert got_failures == expected_failures
@@ -131,6 +113,24 @@ def test_sql_and_pandera_paths_agree(tmp_path_factory, rows, drop) -> None:
 
 
 VALID_ROWS_SEEN: list[int] = []
+
+
+def _passed_and_failures(
+    con: duckdb.DuckDBPyConnection, checked: str, row: str, names: list[str]
+) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    """(rows that passed, with their values; failures) of a ``validation_select``."""
+    passed = {
+        tuple(_normal(v) for v in r)
+        for r in con.sql(
+            f"select {row}, {', '.join(names)} from {checked} where {ROW_PASSED}"
+        ).fetchall()
+    }
+    failures = {
+        (n, f["column_name"], f["rule"], f["message"])
+        for n, fails in con.sql(f"select {row}, _fails from {checked}").fetchall()
+        for f in fails or []
+    }
+    return passed, failures
 
 
 def test_equivalence_examples_were_not_vacuous() -> None:

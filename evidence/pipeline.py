@@ -135,8 +135,10 @@ def load_validated(
     build: Path, scratch_dir: Path, validated: load.ValidatedFile, run_id: str
 ) -> load.FileOutcome:
     """The serialized step: adopt a scratch validation into the build file and load it."""
-    with connect.connect_write(build) as con:
-        adopted = scratch.adopt_staging(con, scratch_dir, validated)
+    with (
+        connect.connect_write(build) as con,
+        scratch.adopted(con, scratch_dir, validated) as adopted,
+    ):
         outcome = load.load_file(con, adopted, run_id)
     progress.emit("files", f"{outcome.source_file}: {outcome.status}", advance=1)
     return outcome

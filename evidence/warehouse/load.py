@@ -127,7 +127,7 @@ def validate_file(
         return ValidatedFile(source_file, sha, size, tag, None, status, message)
     con.execute("create schema if not exists _ingest")
     raw, valid, failed = (f"_ingest.{kind}_{tag}" for kind in ("raw", "valid", "failed"))
-    _drop_staging(con, tag)
+    drop_staging(con, tag)
     try:
         staged = stage_file(con, path, raw)
     except UnreadableFileError as exc:
@@ -251,10 +251,7 @@ def _validate_rows_in_sql(
     con.execute(f"drop table {valid}")
     with _optimizers_disabled(con, "in_clause"):
         con.execute(f"create table {checked} as {select}")
-    con.execute(
-        f"create view {valid} as select {', '.join(columns)}, {row} as source_row "
-        f"from {checked} where {ROW_PASSED}"
-    )
+    con.execute(valid_view_sql(valid, checked, columns, numbered=numbered))
     con.execute(
         f"insert into {failed} select source_row, f.column_name, null, f.rule, f.message "
         f"from (select {row} as source_row, unnest(_fails) as f from {checked} "
@@ -264,6 +261,16 @@ def _validate_rows_in_sql(
     con.execute(
         f"create table {rawfail} as select {row} as _row, unnest(from_json(_raw, {cells})) "
         f"from {checked} where _raw is not null"
+    )
+
+
+def valid_view_sql(valid: str, checked: str, columns: list[str], *, numbered: bool) -> str:
+    """The view of a patient file's valid rows over its checked table (which may be in an
+    attached scratch file): the rows without failures, numbered by their place in the file."""
+    row = "_row" if numbered else "rowid + 1"
+    return (
+        f"create view {valid} as select {', '.join(columns)}, {row} as source_row "
+        f"from {checked} where {ROW_PASSED}"
     )
 
 
@@ -312,7 +319,7 @@ def load_file(con: duckdb.DuckDBPyConnection, validated: ValidatedFile, run_id: 
     except BaseException:
         con.execute("rollback")
         raise
-    _drop_staging(con, v.tag)
+    drop_staging(con, v.tag)
     return outcome
 
 
@@ -503,7 +510,7 @@ def staging_relations(
     return [name for (name,) in tables], [(name, sql) for name, sql in views]
 
 
-def _drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
+def drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
     """Drop every staging relation of one file (they live in the build file only)."""
     tables, views = staging_relations(con, tag)
     for view, _ in views:

@@ -3,7 +3,7 @@
 :func:`evidence.warehouse.load.validate_file` writes staging tables, so it cannot run in
 several threads or processes against the run's build file (DuckDB allows one writer). Here
 each file is validated in its **own scratch DuckDB file**, concurrently; the serialized load
-step then copies that file's staging tables into the build file and calls
+step then attaches that scratch file to the build file (:func:`adopted`) and calls
 :func:`~evidence.warehouse.load.load_file` there. Only the load step ever opens the build file.
 
 Two checks of ``validate_file`` read the warehouse, and the scratch file sees it only as it
@@ -31,15 +31,19 @@ import duckdb
 from evidence.warehouse import connect
 from evidence.warehouse.load import (
     ValidatedFile,
+    drop_staging,
     seen_content,
     stage_failed_rows,
     staging_relations,
+    valid_view_sql,
 )
 from evidence.warehouse.load import validate_file as validate_in
 from evidence.warehouse.row_rules import fail_duplicate_keys
-from evidence.warehouse.tables import ensure_tables
+from evidence.warehouse.tables import contract_columns, ensure_tables
+from schemas.raw import LAYOUTS
 
 LOG_SNAPSHOT = "ingest_log.parquet"
+SCRATCH_ALIAS = "scratch"
 
 
 def scratch_dir_for(build: Path) -> Path:
@@ -84,39 +88,65 @@ def validate_isolated(
         return validate_in(con, landing, source_file, strict=strict)
 
 
-def adopt_staging(
+@contextmanager
+def adopted(
     con: duckdb.DuckDBPyConnection, scratch: Path, validated: ValidatedFile
-) -> ValidatedFile:
-    """Copy a scratch file's staging tables into ``con`` (the build file) and recheck them.
+) -> Iterator[ValidatedFile]:
+    """Give ``con`` (the build file) a scratch file's staging, rechecked, for one load.
 
-    Returns the file as :func:`~evidence.warehouse.load.load_file` should see it.
+    Yields the file as :func:`~evidence.warehouse.load.load_file` should see it. The small
+    staging tables (failures, the failed rows' cells, malformed lines) are copied; a patient
+    file's checked rows, as many as the file has, are not: the scratch file stays attached
+    read-only and the valid rows are read from it, so they are written once more only into
+    ``patient_outcomes``. Everything is dropped and detached when the block ends.
     """
     validated = recheck_seen_content(con, validated)
     if validated.staged is None:
-        return validated
-    tag = validated.tag
+        yield validated
+        return
     con.execute(
-        "attach $path as scratch (read_only)",
+        f"attach $path as {SCRATCH_ALIAS} (read_only)",
         {"path": str(scratch_file_for(scratch, validated.source_file))},
     )
     try:
-        con.execute("create schema if not exists _ingest")
-        tables, views = staging_relations(con, tag, "scratch")
-        for name in tables:
-            # In file order: a patient file's rows are numbered by their position.
-            con.execute(f"drop table if exists _ingest.{name}")
-            con.execute(
-                f"create table _ingest.{name} as "
-                f"select * from scratch._ingest.{name} order by rowid"
-            )
+        _link_staging(con, validated)
+        recheck_warehouse_keys(con, validated)
+        stage_failed_rows(con, validated.staged, validated.tag)  # rows the recheck refused
+        yield validated
     finally:
-        con.execute("detach scratch")
+        drop_staging(con, validated.tag)
+        con.execute(f"detach {SCRATCH_ALIAS}")
+
+
+def _link_staging(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> None:
+    staged = validated.staged
+    assert staged is not None
+    con.execute("create schema if not exists _ingest")
+    tables, views = staging_relations(con, validated.tag, SCRATCH_ALIAS)
+    checked = f"checked_{validated.tag}"
+    for name in tables:
+        if name == checked:
+            continue  # read where it is
+        # In file order: a patient file's rows are numbered by their position.
+        con.execute(f"drop table if exists _ingest.{name}")
+        con.execute(
+            f"create table _ingest.{name} as "
+            f"select * from {SCRATCH_ALIAS}._ingest.{name} order by rowid"
+        )
     for name, view_sql in views:
         con.execute(f"drop view if exists _ingest.{name}")
-        con.execute(view_sql)
-    recheck_warehouse_keys(con, validated)
-    stage_failed_rows(con, validated.staged, tag)  # rows the recheck refused
-    return validated
+        if name == f"valid_{validated.tag}" and checked in tables:
+            columns = [c for c, _, _ in contract_columns(LAYOUTS[staged.layout])]
+            con.execute(
+                valid_view_sql(
+                    f"_ingest.{name}",
+                    f"{SCRATCH_ALIAS}._ingest.{checked}",
+                    columns,
+                    numbered=staged.stream is None,
+                )
+            )
+        else:
+            con.execute(view_sql)
 
 
 def recheck_seen_content(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> ValidatedFile:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from evidence.warehouse.readers import normalise_header
-from evidence.warehouse.sql_contract import quote
+from evidence.warehouse.sql_contract import quote, sql_literal
 from schemas.privacy import RECORD_NUMBER_PATTERN, VALUE_PATTERNS, identifier_category
 from schemas.raw import PatientOutcomes
 
@@ -43,16 +43,9 @@ TYPED_CONTRACT_COLUMNS = frozenset(
 )
 
 
-def find_identifiers(
-    con: duckdb.DuckDBPyConnection,
-    raw_view: str,
-    headers: list[str],
-    stream: str | None = None,
-) -> list[IdentifierFinding]:
-    """Every identifying column of the staged file, by name or by content.
-
-    ``stream`` (the same rows without ``_row``, scanned in parallel) finds which columns hold
-    identifiers; the numbered view is read only to name the first row of those columns."""
+def name_findings(headers: list[str]) -> tuple[list[IdentifierFinding], list[str]]:
+    """Columns that identify patients by their name, and the columns whose cells must be
+    scanned (free text: the contract's ``study_id``/``subject_id`` and unknown columns)."""
     findings: list[IdentifierFinding] = []
     scanned: list[str] = []
     for header in headers:
@@ -64,28 +57,49 @@ def find_identifiers(
             findings.append(IdentifierFinding(header, f"looks like {category} by its name"))
         elif name not in TYPED_CONTRACT_COLUMNS:
             scanned.append(header)
+    return findings, scanned
+
+
+def cells_identify_sql(headers: list[str]) -> str:
+    """SQL true when any of these columns' cells (in the row) holds a direct identifier."""
+    return " or ".join(_matches(h) for h in headers) or "false"
+
+
+def _matches(header: str) -> str:
+    cell = f"lower({quote(header)})"
+    record = (
+        f" or regexp_matches({cell}, {sql_literal(RECORD_NUMBER_PATTERN)})"
+        if _is_subject(header)
+        else ""
+    )
+    return f"(regexp_matches({cell}, {sql_literal(_ANY_PATTERN)}){record})"
+
+
+_ANY_PATTERN = "|".join(f"(?:{pattern})" for pattern in VALUE_PATTERNS.values())
+
+
+def find_identifiers(
+    con: duckdb.DuckDBPyConnection,
+    raw_view: str,
+    headers: list[str],
+    stream: str | None = None,
+) -> list[IdentifierFinding]:
+    """Every identifying column of the staged file, by name or by content.
+
+    ``stream`` (the same rows without ``_row``, scanned in parallel) finds which columns hold
+    identifiers; the numbered view is read only to name the first row of those columns."""
+    findings, scanned = name_findings(headers)
     if not scanned:
         return findings
-    combined = "|".join(f"(?:{pattern})" for pattern in VALUE_PATTERNS.values())
-    params = {"any": combined, "record": RECORD_NUMBER_PATTERN}
-    if not any(_is_subject(h) for h in scanned):
-        params.pop("record")
-
-    def matches(header: str) -> str:
-        cell = f"lower({quote(header)})"
-        record = f" or regexp_matches({cell}, $record)" if _is_subject(header) else ""
-        return f"(regexp_matches({cell}, $any){record})"
-
     if stream is not None:
-        flags = ", ".join(f"bool_or({matches(h)})" for h in scanned)
-        found = con.execute(f"select {flags} from {stream}", params).fetchall()[0]
+        flags = ", ".join(f"bool_or({_matches(h)})" for h in scanned)
+        found = con.execute(f"select {flags} from {stream}").fetchall()[0]
         scanned = [h for h, hit in zip(scanned, found, strict=True) if hit]
         if not scanned:
             return findings
-        params = {k: v for k, v in params.items() if k == "any" or any(map(_is_subject, scanned))}
     # The first row of each column matching any identifier pattern.
-    aggregates = ", ".join(f"min(_row) filter (where {matches(h)})" for h in scanned)
-    first_rows = con.execute(f"select {aggregates} from {raw_view}", params).fetchall()[0]
+    aggregates = ", ".join(f"min(_row) filter (where {_matches(h)})" for h in scanned)
+    first_rows = con.execute(f"select {aggregates} from {raw_view}").fetchall()[0]
     for header, row in zip(scanned, first_rows, strict=True):
         if row is None:
             continue

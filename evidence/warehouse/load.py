@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from evidence.errors import RowFailure, UnreadableFileError
-from evidence.warehouse.deidentify import find_identifiers
+from evidence.warehouse.deidentify import cells_identify_sql, find_identifiers, name_findings
 from evidence.warehouse.row_rules import apply_row_rules
 from evidence.warehouse.sql_contract import ROW_PASSED, quote, sql_literal, validation_select
 from evidence.warehouse.staging import (
@@ -37,6 +37,9 @@ from evidence.warehouse.staging import (
 from evidence.warehouse.tables import TARGET_TABLES, contract_columns, ensure_tables
 from schemas.privacy import AGE_COLUMN, LOAD_TRANSFORMS
 from schemas.raw import LAYOUTS
+
+#: Column of a checked patient file marking rows whose free-text cells hold an identifier.
+IDENTIFIER_FLAG = "_identifier"
 
 
 @dataclass(frozen=True)
@@ -126,12 +129,32 @@ def validate_file(
         status, message = seen
         return ValidatedFile(source_file, sha, size, tag, None, status, message)
     con.execute("create schema if not exists _ingest")
-    raw, valid, failed = (f"_ingest.{kind}_{tag}" for kind in ("raw", "valid", "failed"))
-    drop_staging(con, tag)
     try:
-        staged = stage_file(con, path, raw)
+        try:
+            staged = _stage_and_check(con, source_file, path, tag, strict=strict, by_line=False)
+        except duckdb.Error:
+            # A CSV line DuckDB cannot split, met during the first full read (the checking
+            # pass): read the file again line by line, quarantining the malformed lines.
+            if path.suffix.lower() != ".csv":
+                raise
+            staged = _stage_and_check(con, source_file, path, tag, strict=strict, by_line=True)
     except UnreadableFileError as exc:
         return ValidatedFile(source_file, sha, size, tag, None, exc.status, exc.reason)
+    return ValidatedFile(source_file, sha, size, tag, staged)
+
+
+def _stage_and_check(
+    con: duckdb.DuckDBPyConnection,
+    source_file: str,
+    path: Path,
+    tag: str,
+    *,
+    strict: bool,
+    by_line: bool,
+) -> StagedFile:
+    raw, valid, failed = (f"_ingest.{kind}_{tag}" for kind in ("raw", "valid", "failed"))
+    drop_staging(con, tag)
+    staged = stage_file(con, path, raw, by_line=by_line)
     con.execute(
         f"create table {valid} as select * from (select "
         + ", ".join(f"null::{t} as {n}" for n, t, _ in contract_columns(LAYOUTS[staged.layout]))
@@ -145,13 +168,23 @@ def validate_file(
         f"insert into {failed} select _row, null, line, 'malformed_line', "
         f"'line cannot be split into the header''s columns: ' || reason from {raw}_malformed"
     )
-    staged, refusals = _file_refusals(con, staged, strict=strict)
+    staged, refusals = _file_refusals(con, staged, strict=strict, cells=False)
+    # A patient file read by DuckDB has its cells scanned for identifiers by the checking
+    # pass itself, unless it is refused anyway (then one scan finds every identifier).
+    in_pass = staged.layout == "patient" and staged.stream is not None and not refusals
+    if not in_pass:
+        staged, refusals = _file_refusals(con, staged, strict=strict, cells=True)
+    if not refusals and _validate_rows(con, source_file, staged, valid, failed, in_pass):
+        staged, refusals = _file_refusals(con, staged, strict=strict, cells=True)
     for column, rule, message in refusals:
         _fail_every_row(con, staged, failed, column, rule, message)
-    if not refusals:
-        _validate_rows(con, source_file, staged, valid, failed)
+    if staged.rows_in is None:  # a CSV read by DuckDB: its lines were counted by this pass
+        checked = staged.layout == "patient" and not refusals
+        counted = f"_ingest.checked_{tag}" if checked else raw
+        rows = con.sql(f"select count(*) from {counted}").fetchall()[0][0]
+        staged = replace(staged, rows_in=rows)
     stage_failed_rows(con, staged, tag)
-    return ValidatedFile(source_file, sha, size, tag, staged)
+    return staged
 
 
 def stage_failed_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile, tag: str) -> None:
@@ -175,11 +208,18 @@ def stage_failed_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile, tag: s
 
 
 def _file_refusals(
-    con: duckdb.DuckDBPyConnection, staged: StagedFile, *, strict: bool
+    con: duckdb.DuckDBPyConnection, staged: StagedFile, *, strict: bool, cells: bool
 ) -> tuple[StagedFile, list[tuple[str, str, str]]]:
-    """Reasons to refuse every row of a file: (column, rule, message), most serious first."""
+    """Reasons to refuse every row of a file: (column, rule, message), most serious first.
+
+    Without ``cells``, identifiers are looked for in the column names only."""
     if staged.layout == "patient":
-        findings = find_identifiers(con, staged.table, list(staged.headers), staged.stream)
+        headers = list(staged.headers)
+        findings = (
+            find_identifiers(con, staged.table, headers, staged.stream)
+            if cells
+            else name_findings(headers)[0]
+        )
         if findings:
             redacted = replace(staged, redacted=tuple(f.column for f in findings))
             return redacted, [(f.column, "direct_identifier", f.message()) for f in findings]
@@ -199,14 +239,23 @@ def _file_refusals(
 
 
 def _validate_rows(
-    con: duckdb.DuckDBPyConnection, source_file: str, staged: StagedFile, valid: str, failed: str
-) -> None:
-    """Validate every row against the contract, then the rules that span rows."""
+    con: duckdb.DuckDBPyConnection,
+    source_file: str,
+    staged: StagedFile,
+    valid: str,
+    failed: str,
+    scan_identifiers: bool = False,
+) -> bool:
+    """Validate every row against the contract, then the rules that span rows.
+
+    With ``scan_identifiers`` (patient files) the same pass looks for direct identifiers in
+    the cells; True when it finds one: the rows are then left unvalidated."""
     columns = [name for name, _, _ in contract_columns(LAYOUTS[staged.layout])]
     if staged.layout == "patient":
-        _validate_rows_in_sql(con, staged, columns, valid, failed)
+        if _validate_rows_in_sql(con, staged, columns, valid, failed, scan_identifiers):
+            return True
         apply_row_rules(con, source_file, staged.layout, valid, failed)
-        return
+        return False
     for rows, failures in validate_batches(con, staged):
         batch = rows.reset_index(names="source_row")[[*columns, "source_row"]]
         con.register("_batch", batch)
@@ -221,6 +270,7 @@ def _validate_rows(
             finally:
                 con.unregister("_failures")
     apply_row_rules(con, source_file, staged.layout, valid, failed)
+    return False
 
 
 def _validate_rows_in_sql(
@@ -229,16 +279,23 @@ def _validate_rows_in_sql(
     columns: list[str],
     valid: str,
     failed: str,
-) -> None:
+    scan_identifiers: bool,
+) -> bool:
     """Patient files: the contract compiled to SQL, validated inside DuckDB in one pass.
 
     One parallel pass reads the file and writes every row, checked, to ``checked_<tag>``
     (in file order, so a row's number is its position there); ``valid`` is a view of the rows
     without failures, and the few that fail are listed in ``failed``, one line per failure,
-    with their cells as in the file in ``rawfail_<tag>``."""
+    with their cells as in the file in ``rawfail_<tag>``.
+
+    With ``scan_identifiers`` the pass also marks rows whose free-text cells hold a direct
+    identifier (``_identifier``); if any does, nothing else is staged and True is returned."""
     tag = valid.rsplit("_", 1)[-1]
     checked, rawfail = f"_ingest.checked_{tag}", f"_ingest.rawfail_{tag}"
     numbered = staged.stream is None
+    flags = {}
+    if scan_identifiers:
+        flags[IDENTIFIER_FLAG] = cells_identify_sql(name_findings(list(staged.headers))[1])
     select = validation_select(
         staged.stream or staged.table,
         staged.layout,
@@ -246,11 +303,15 @@ def _validate_rows_in_sql(
         age_column=AGE_COLUMN,
         raw_headers=staged.headers,
         numbered=numbered,
+        flags=flags,
     )
     row = "_row" if numbered else "rowid + 1"
-    con.execute(f"drop table {valid}")
     with _optimizers_disabled(con, "in_clause"):
         con.execute(f"create table {checked} as {select}")
+    if flags and con.sql(f"select count({IDENTIFIER_FLAG}) from {checked}").fetchall()[0][0]:
+        con.execute(f"drop table {checked}")
+        return True
+    con.execute(f"drop table {valid}")
     con.execute(valid_view_sql(valid, checked, columns, numbered=numbered))
     con.execute(
         f"insert into {failed} select source_row, f.column_name, null, f.rule, f.message "
@@ -262,6 +323,7 @@ def _validate_rows_in_sql(
         f"create table {rawfail} as select {row} as _row, unnest(from_json(_raw, {cells})) "
         f"from {checked} where _raw is not null"
     )
+    return False
 
 
 def valid_view_sql(valid: str, checked: str, columns: list[str], *, numbered: bool) -> str:

@@ -42,7 +42,7 @@ class RawFile:
     view: str
     headers: list[str]
     notes: tuple[str, ...]
-    rows: int  # data rows read (malformed lines not included)
+    rows: int | None  # data rows (malformed lines not included); None: not counted yet
     stream: str | None = None  # the rows in file order without _row, when cheaper than view
 
 
@@ -117,12 +117,18 @@ def inspect_csv(path: Path) -> CsvShape:
     return CsvShape(encoding, delimiter, header)
 
 
-def read_raw(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
-    """Create the view ``name`` (and ``name_malformed``) from the file at ``path``."""
+def read_raw(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, *, by_line: bool = False
+) -> RawFile:
+    """Create the view ``name`` (and ``name_malformed``) from the file at ``path``.
+
+    A CSV is read by DuckDB lazily: its lines are first read in full, and counted, by the pass
+    that checks them. DuckDB refuses a line that does not split into the header's fields;
+    then the caller reads the file again ``by_line``."""
     suffix = path.suffix.lower()
     con.execute(f"create table {name}_malformed (_row bigint, line varchar, reason varchar)")
     if suffix == ".csv":
-        return _read_csv(con, path, name)
+        return _read_csv(con, path, name, by_line=by_line)
     if suffix == ".parquet":
         scan = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
         try:
@@ -150,7 +156,7 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
     raise UnreadableFileError(str(path), f"unsupported file type {suffix!r}")
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, *, by_line: bool) -> RawFile:
     shape = inspect_csv(path)
     notes = []
     if shape.encoding != "utf-8":
@@ -163,16 +169,15 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
         "auto_detect = true)"
     )
     try:
+        if by_line:
+            raise duckdb.InvalidInputException("asked to read line by line")
         headers = [row[0] for row in con.sql(f"describe select * from {scan}").fetchall()]
         if len(headers) != len(shape.header):
             raise duckdb.InvalidInputException("header width differs from the sniffed header")
-        # One parallel pass over every line: DuckDB refuses a line that does not split into
-        # the header's fields here, before anything is staged.
-        rows = con.sql(f"select count(*) from {scan}").fetchall()[0][0]
         con.execute(
             f"create view {name} as select ordinality as _row, * from {scan} with ordinality"
         )
-        return RawFile(name, shape.header, tuple(notes), rows, stream=f"(select * from {scan})")
+        return RawFile(name, shape.header, tuple(notes), None, stream=f"(select * from {scan})")
     except duckdb.Error:
         con.execute(f"drop view if exists {name}")
     frame, malformed = _read_csv_by_line(path, shape)

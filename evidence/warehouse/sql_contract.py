@@ -185,12 +185,14 @@ def validation_select(
     age_column: str | None,
     raw_headers: tuple[str, ...] = (),
     numbered: bool = True,
+    flags: dict[str, str] | None = None,
 ) -> str:
     """SELECT of every staged row: ``_row`` (when ``numbered``), the parsed typed columns and
     ``_fails``, a list of (column_name, rule, message) structs: at most one per cell, then the
     row checks; NULL when the row passes (``ROW_PASSED``), cheaper to write than an empty
     list. With ``raw_headers``, ``_raw`` holds those cells as they were in the file (a
-    JSON object), for failing rows only (NULL for the others).
+    JSON object), for failing rows only (NULL for the others). ``flags`` adds a column per
+    entry (name -> SQL over the file's columns), TRUE where the SQL is true, else NULL.
 
     Three layers, so that every cell is cast once: the first casts or parses each cell, the
     second turns numbers into the contract's types and flags cells that did not cast, the
@@ -201,8 +203,10 @@ def validation_select(
     casts = cast_columns(layout, columns, age_column=age_column)
     row = ["_row"] if numbered else []
     raw_cells = {h: f"__raw_{i}" for i, h in enumerate(raw_headers)}
+    flags = flags or {}
     first = [*row] + [f"{quote(h)} as {alias}" for h, alias in raw_cells.items()]
-    second = [*row, *raw_cells.values()]
+    first += [f"({sql}) as __flag_{name}" for name, sql in flags.items()]
+    second = [*row, *raw_cells.values(), *(f"__flag_{name}" for name in flags)]
     cell_failures: dict[str, str] = {}
     cell_breaks: list[str] = []
     for cast in casts:
@@ -257,6 +261,7 @@ def validation_select(
         # JSON text, not a struct: one mostly-NULL column is far cheaper to write than one
         # per cell.
         kept.append(f"case when __broken then to_json({{{raw_struct}}}) end as _raw")
+    kept += [f"case when __flag_{name} then true end as {name}" for name in flags]
     return (
         f"select {', '.join([*row, *names, *kept])} "
         f"from (select *, ({breaks}) as __broken "

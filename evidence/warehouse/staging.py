@@ -50,7 +50,7 @@ class StagedFile:
 
     table: str
     layout: str
-    rows_in: int
+    rows_in: int | None  # None until the checking pass has read every line (DuckDB CSV)
     columns: dict[str, str]  # contract name -> header as in the file
     unknown_columns: tuple[str, ...]
     missing_required: tuple[str, ...]
@@ -69,9 +69,13 @@ def detect_layout(headers: list[str]) -> str | None:
     return None
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> StagedFile:
-    """Read ``path`` into the view ``table`` and work out its layout and column mapping."""
-    raw = read_raw(con, path, table)
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, *, by_line: bool = False
+) -> StagedFile:
+    """Read ``path`` into the view ``table`` and work out its layout and column mapping.
+
+    ``by_line`` reads a CSV with the csv module (see ``readers.read_raw``)."""
+    raw = read_raw(con, path, table, by_line=by_line)
     headers = raw.headers
     layout = detect_layout(headers)
     if layout is None:
@@ -81,7 +85,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged
             "file has stratum_kind and citation columns",
         )
     malformed = con.sql(f"select count(*) from {table}_malformed").fetchall()[0][0]
-    rows_in = raw.rows + malformed
+    rows_in = None if raw.rows is None else raw.rows + malformed
     contract = [name for name, _, _ in contract_columns(LAYOUTS[layout])]
     mapping: dict[str, str] = {}
     unknown: list[str] = []

@@ -151,6 +151,26 @@ def test_duplicated_keys_are_all_quarantined(empty_landing: Path, tmp_path: Path
     assert {r[0] for r in rows(warehouse, "select rule from quarantine")} == {"unique_key"}
 
 
+def test_malformed_line_deep_in_a_large_file_is_quarantined_and_the_rest_loads(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    """DuckDB reads a CSV lazily: a line it cannot split, far past the lines it samples, is
+    met during the checking pass itself. The file is then read line by line instead."""
+    lines = [f"S1,p{i},microneedling,IV,boxcar,3,2,3,12,30,20\n" for i in range(1, 40_001)]
+    lines[34_999] = lines[34_999].rstrip("\n") + ",surplus\n"  # row 35,000
+    write(empty_landing / "site.csv", PATIENT_HEADER + "".join(lines))
+    warehouse = tmp_path / "w.duckdb"
+    (outcome,) = ingest(empty_landing, warehouse)
+    assert (outcome.rows_in, outcome.rows_loaded, outcome.rows_quarantined) == (40_000, 39_999, 1)
+    assert rows(warehouse, "select row_number, rule from quarantine") == [
+        (35_000, "malformed_line")
+    ]
+    assert rows(warehouse, "select count(*) from patient_outcomes where source_row = 35000") == [
+        (0,)
+    ]
+    assert rows(warehouse, "select max(source_row) from patient_outcomes") == [(40_000,)]
+
+
 def test_missing_required_column_quarantines_every_row(empty_landing: Path, tmp_path: Path) -> None:
     write(
         empty_landing / "site.csv",

@@ -73,10 +73,13 @@ def check_headers(path: Path, headers: list[str]) -> None:
 
 def _encoding(path: Path) -> str:
     decoder = codecs.getincrementaldecoder("utf-8")()
+    ascii_so_far = True  # ASCII is UTF-8, and testing for it is cheaper than decoding
     with path.open("rb") as handle:
         try:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(chunk)
+            for chunk in iter(lambda: handle.read(1 << 22), b""):
+                ascii_so_far = ascii_so_far and chunk.isascii()
+                if not ascii_so_far:
+                    decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return "latin-1"

@@ -10,6 +10,7 @@ overstates the variance (conservative); the study rows say which were split-face
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from evidence.warehouse.pool import PoolingSettings, pool_arm_effects
@@ -41,46 +42,54 @@ def comparison_label(intervention: str) -> str:
     return f"{intervention} vs {COMPARATOR}"
 
 
+def _pairs(combo: str, treated: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """One row per study with both arms on a scale: their difference, as an arm effect."""
+    m = treated.merge(base, on=["study_id", "outcome_scale"], suffixes=("", "_comparator"))
+    if m.empty:
+        return pd.DataFrame()
+    split = (m["design"].isin(SPLIT_FACE) | m["design_comparator"].isin(SPLIT_FACE)).to_numpy()
+
+    def together(column: str) -> np.ndarray:
+        """Patients of both arms: the larger arm when split-face (the same people)."""
+        own = m[column].to_numpy(dtype="int64")
+        other = m[f"{column}_comparator"].to_numpy(dtype="int64")
+        return np.where(split, np.maximum(own, other), own + other)
+
+    return pd.DataFrame(
+        {
+            "stratum_kind": "comparison",
+            "stratum_value": comparison_label(combo),
+            "intervention": combo,
+            "outcome_scale": m["outcome_scale"],
+            "study_id": m["study_id"],
+            "evidence_source": m["evidence_source"],
+            "data_origin": m["data_origin"],
+            "n": together("n"),
+            "n_patients": together("n_patients"),
+            "yi": (m["yi"] - m["yi_comparator"]).astype("float64"),
+            "vi": (m["vi"] + m["vi_comparator"]).astype("float64"),
+            "exclusion_reason": None,
+            "responders": None,
+            "citation": m["citation"],
+            "source_url": m["source_url"],
+            "design": m["design"].where(m["design"].notna(), m["design_comparator"]),
+            "risk_of_bias": m["risk_of_bias"],
+        }
+    )
+
+
 def compare_arms(
     arms: pd.DataFrame, settings: PoolingSettings
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pooled comparisons, study rows) from the usable ``all``-stratum arms."""
     overall = arms[(arms["stratum_kind"] == "all") & arms["exclusion_reason"].isna()]
     base = overall[overall["intervention"] == COMPARATOR]
-    pairs = []
-    for combo in COMBINATIONS:
-        treated = overall[overall["intervention"] == combo]
-        merged = treated.merge(base, on=["study_id", "outcome_scale"], suffixes=("", "_comparator"))
-        for _, r in merged.iterrows():
-            split = r["design"] in SPLIT_FACE or r["design_comparator"] in SPLIT_FACE
-            pairs.append(
-                {
-                    "stratum_kind": "comparison",
-                    "stratum_value": comparison_label(combo),
-                    "intervention": combo,
-                    "outcome_scale": r["outcome_scale"],
-                    "study_id": r["study_id"],
-                    "evidence_source": r["evidence_source"],
-                    "data_origin": r["data_origin"],
-                    "n": int(
-                        max(r["n"], r["n_comparator"]) if split else r["n"] + r["n_comparator"]
-                    ),
-                    "n_patients": int(
-                        max(r["n_patients"], r["n_patients_comparator"])
-                        if split
-                        else r["n_patients"] + r["n_patients_comparator"]
-                    ),
-                    "yi": float(r["yi"] - r["yi_comparator"]),
-                    "vi": float(r["vi"] + r["vi_comparator"]),
-                    "exclusion_reason": None,
-                    "responders": None,
-                    "citation": r["citation"],
-                    "source_url": r["source_url"],
-                    "design": r["design"] or r["design_comparator"],
-                    "risk_of_bias": r["risk_of_bias"],
-                }
-            )
-    frame = pd.DataFrame(pairs)
+    pairs = [
+        found
+        for combo in COMBINATIONS
+        if not (found := _pairs(combo, overall[overall["intervention"] == combo], base)).empty
+    ]
+    frame = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame()
     if frame.empty:
         pooled, studies = pd.DataFrame(), pd.DataFrame()
     else:

@@ -179,8 +179,7 @@ def _stage_and_check(
     for column, rule, message in refusals:
         _fail_every_row(con, staged, failed, column, rule, message)
     if staged.rows_in is None:  # a CSV read by DuckDB: its lines were counted by this pass
-        checked = staged.layout == "patient" and not refusals
-        counted = f"_ingest.checked_{tag}" if checked else raw
+        counted = f"_ingest.checked_{tag}" if staged.layout == "patient" and not refusals else raw
         rows = con.sql(f"select count(*) from {counted}").fetchall()[0][0]
         staged = replace(staged, rows_in=rows)
     stage_failed_rows(con, staged, tag)
@@ -305,7 +304,7 @@ def _validate_rows_in_sql(
         numbered=numbered,
         flags=flags,
     )
-    row = "_row" if numbered else "rowid + 1"
+    row = _row_number(numbered=numbered)
     with _optimizers_disabled(con, "in_clause"):
         con.execute(f"create table {checked} as {select}")
     if flags and con.sql(f"select count({IDENTIFIER_FLAG}) from {checked}").fetchall()[0][0]:
@@ -329,11 +328,16 @@ def _validate_rows_in_sql(
 def valid_view_sql(valid: str, checked: str, columns: list[str], *, numbered: bool) -> str:
     """The view of a patient file's valid rows over its checked table (which may be in an
     attached scratch file): the rows without failures, numbered by their place in the file."""
-    row = "_row" if numbered else "rowid + 1"
     return (
-        f"create view {valid} as select {', '.join(columns)}, {row} as source_row "
-        f"from {checked} where {ROW_PASSED}"
+        f"create view {valid} as select {', '.join(columns)}, "
+        f"{_row_number(numbered=numbered)} as source_row from {checked} where {ROW_PASSED}"
     )
+
+
+def _row_number(*, numbered: bool) -> str:
+    """A checked row's number in the file: its ``_row``, or (a file streamed in order) its
+    position in the checked table."""
+    return "_row" if numbered else "rowid + 1"
 
 
 @contextmanager

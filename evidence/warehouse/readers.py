@@ -166,23 +166,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, *, by_line:
         notes.append("not valid UTF-8: read as Latin-1")
     if shape.delimiter != ",":
         notes.append(f"delimiter {shape.delimiter!r}")
-    scan = (
-        f"read_csv({sql_literal(str(path))}, all_varchar = true, header = true, "
-        f"delim = {sql_literal(shape.delimiter)}, encoding = {sql_literal(shape.encoding)}, "
-        "auto_detect = true)"
-    )
-    try:
-        if by_line:
-            raise duckdb.InvalidInputException("asked to read line by line")
-        headers = [row[0] for row in con.sql(f"describe select * from {scan}").fetchall()]
-        if len(headers) != len(shape.header):
-            raise duckdb.InvalidInputException("header width differs from the sniffed header")
-        con.execute(
-            f"create view {name} as select ordinality as _row, * from {scan} with ordinality"
-        )
-        return RawFile(name, shape.header, tuple(notes), None, stream=f"(select * from {scan})")
-    except duckdb.Error:
-        con.execute(f"drop view if exists {name}")
+    if not by_line:
+        read = _read_csv_lazily(con, path, name, shape)
+        if read is not None:
+            return RawFile(name, shape.header, tuple(notes), None, stream=read)
     frame, malformed = _read_csv_by_line(path, shape)
     notes.append(f"{len(malformed)} malformed lines")
     con.register("_csv_rows", frame)
@@ -194,6 +181,26 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, *, by_line:
     if malformed:
         con.executemany(f"insert into {name}_malformed values (?, ?, ?)", malformed)
     return RawFile(name, shape.header, tuple(notes), len(frame))
+
+
+def _read_csv_lazily(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, shape: CsvShape
+) -> str | None:
+    """The view ``name`` over DuckDB's CSV reader, and the stream of its rows; None when
+    DuckDB cannot read the file's header as sniffed."""
+    scan = (
+        f"read_csv({sql_literal(str(path))}, all_varchar = true, header = true, "
+        f"delim = {sql_literal(shape.delimiter)}, encoding = {sql_literal(shape.encoding)}, "
+        "auto_detect = true)"
+    )
+    try:
+        headers = [row[0] for row in con.sql(f"describe select * from {scan}").fetchall()]
+    except duckdb.Error:
+        return None
+    if len(headers) != len(shape.header):
+        return None
+    con.execute(f"create view {name} as select ordinality as _row, * from {scan} with ordinality")
+    return f"(select * from {scan})"
 
 
 def _read_csv_by_line(

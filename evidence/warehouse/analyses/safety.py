@@ -54,6 +54,7 @@ POOLED_DDL = """
     events bigint, n bigint, estimate double, ci_lb double, ci_ub double,
     pi_lb double, pi_ub double, tau2 double, i2 double, method varchar, data_origins varchar
 """
+CRIT = 1.959963984540054  # the normal 97.5% quantile, for the per-study 95% CIs
 STRATA = (
     *(("skin_type", t) for t in ("I", "II", "III", "IV", "V", "VI")),
     *(("skin_group", g) for g in SKIN_GROUPS),
@@ -63,28 +64,26 @@ STRATA = (
 
 def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
     """Per study x stratum: PIH events / n and erythema mean (SD, n) in long form."""
-    rows = []
+    parts = []
     for source, frame in (("patient_level", patient), ("study_level", study)):
-        for r in frame.to_dict("records"):
-            skin = r["skin"]
-            strata = [("all", "all")]
-            group = skin_group_of(skin)
-            if group:
-                strata.append(("skin_group", group))
-            if source == "patient_level":
-                strata.append(("skin_type", str(skin)))
-            for kind, value in strata:
-                rows.append(
-                    {
-                        **r,
-                        "stratum_kind": kind,
-                        "stratum_value": value,
-                        "evidence_source": source,
-                    }
+        if frame.empty:
+            continue
+        group = pd.Series([skin_group_of(skin) for skin in frame["skin"]], index=frame.index)
+        in_group = group.notna()
+        strata = [
+            frame.assign(stratum_kind="all", stratum_value="all"),
+            frame[in_group].assign(stratum_kind="skin_group", stratum_value=group[in_group]),
+        ]
+        if source == "patient_level":
+            strata.append(
+                frame.assign(
+                    stratum_kind="skin_type", stratum_value=[str(s) for s in frame["skin"]]
                 )
-    if not rows:
+            )
+        parts.append(pd.concat(strata, ignore_index=True).assign(evidence_source=source))
+    if not parts:
         return pd.DataFrame()
-    long = pd.DataFrame(rows)
+    long = pd.concat(parts, ignore_index=True)
     numeric = ["n", "events", "erythema_n"]
     long[numeric] = long[numeric].fillna(0)
     long["erythema_sum"] = long["erythema_mean"].fillna(0) * long["erythema_n"]
@@ -116,14 +115,17 @@ def pool_safety(
             else by_study
         )
         pih = part[part["n"] > 0] if len(part) else part
-        p_row, p_studies = _pool_pih(pih, kind, value, settings)
-        pooled.append(p_row)
-        studies += p_studies
         ery = part[part["erythema_n"] > 1] if len(part) else part
-        e_row, e_studies = _pool_erythema(ery, kind, value, settings)
-        pooled.append(e_row)
-        studies += e_studies
-    return pd.DataFrame(pooled), pd.DataFrame(studies)
+        for row, rows in (
+            _pool_pih(pih, kind, value, settings),
+            _pool_erythema(ery, kind, value, settings),
+        ):
+            pooled.append(row)
+            if rows is not None:
+                studies.append(rows)
+    return pd.DataFrame(pooled), (
+        pd.concat(studies, ignore_index=True) if studies else pd.DataFrame()
+    )
 
 
 def _fit(yi: np.ndarray, vi: np.ndarray, settings: PoolingSettings):
@@ -137,6 +139,27 @@ def _expit(x: float | None) -> float | None:
     return None if x is None else 1.0 / (1.0 + math.exp(-x))
 
 
+def _expit_array(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _study_frame(
+    outcome: str, kind: str, value: str, part: pd.DataFrame, **columns: object
+) -> list[pd.DataFrame]:
+    """One stratum's study rows (``STUDY_DDL``'s columns), built column-wise."""
+    return pd.DataFrame(
+        {
+            "outcome": outcome,
+            "stratum_kind": kind,
+            "stratum_value": value,
+            "study_id": part["study_id"].to_numpy(),
+            "evidence_source": part["evidence_source"].to_numpy(),
+            "data_origin": part["data_origin"].to_numpy(),
+            **columns,
+        }
+    )
+
+
 def _base(outcome: str, kind: str, value: str, part: pd.DataFrame) -> dict[str, object]:
     return {
         "outcome": outcome,
@@ -147,7 +170,9 @@ def _base(outcome: str, kind: str, value: str, part: pd.DataFrame) -> dict[str, 
     }
 
 
-def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings):
+def _pool_pih(
+    part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings
+) -> tuple[dict[str, object], pd.DataFrame | None]:
     row = _base("pih", kind, value, part)
     row.update(
         events=int(part["events"].sum()) if len(part) else 0,
@@ -155,7 +180,7 @@ def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettin
     )
     if part.empty:
         row["method"] = "not pooled: no study reported PIH in this stratum"
-        return row, []
+        return row, None
     yi, vi, _ = logit_proportion(part["events"].to_numpy(float), part["n"].to_numpy(float))
     res = _fit(yi, vi, settings)
     single = res.k == 1
@@ -169,40 +194,37 @@ def _pool_pih(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettin
         i2=None if single else finite(res.I2),
         method="single study (logit CI)" if single else f"{res.method}, logit (PLO)",
     )
-    crit = 1.959963984540054
-    studies = [
-        {
-            "outcome": "pih",
-            "stratum_kind": kind,
-            "stratum_value": value,
-            "study_id": r["study_id"],
-            "evidence_source": r["evidence_source"],
-            "data_origin": r["data_origin"],
-            "events": int(r["events"]),
-            "n": int(r["n"]),
-            "estimate": r["events"] / r["n"],
-            "ci_lb": _expit(y - crit * math.sqrt(v)),
-            "ci_ub": _expit(y + crit * math.sqrt(v)),
-            "weight_pct": w,
-        }
-        for r, y, v, w in zip(part.to_dict("records"), yi, vi, res.weights, strict=True)
-    ]
+    half = CRIT * np.sqrt(vi)
+    studies = _study_frame(
+        "pih",
+        kind,
+        value,
+        part,
+        events=part["events"].to_numpy(dtype=np.int64),
+        n=part["n"].to_numpy(dtype=np.int64),
+        estimate=part["events"].to_numpy(float) / part["n"].to_numpy(float),
+        ci_lb=_expit_array(yi - half),
+        ci_ub=_expit_array(yi + half),
+        weight_pct=res.weights,
+    )
     return row, studies
 
 
-def _pool_erythema(part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings):
+def _pool_erythema(
+    part: pd.DataFrame, kind: str, value: str, settings: PoolingSettings
+) -> tuple[dict[str, object], pd.DataFrame | None]:
     row = _base("erythema_days", kind, value, part)
     row.update(events=None, n=int(part["erythema_n"].sum()) if len(part) else 0)
     if part.empty:
         row["method"] = "not pooled: no study gave erythema days with an SD in this stratum"
-        return row, []
+        return row, None
     n = part["erythema_n"].to_numpy(float)
     mean = part["erythema_sum"].to_numpy(float) / n
     var = np.maximum(part["erythema_sq"].to_numpy(float) - n * mean**2, 0) / (n - 1)
     vi = var / n
     if np.any(vi <= 0):
         row["method"] = "not pooled: an erythema SD is zero"
-        return row, []
+        return row, None
     res = _fit(mean, vi, settings)
     single = res.k == 1
     row.update(
@@ -215,21 +237,17 @@ def _pool_erythema(part: pd.DataFrame, kind: str, value: str, settings: PoolingS
         i2=None if single else finite(res.I2),
         method="single study" if single else f"{res.method}, raw mean (MN)",
     )
-    studies = [
-        {
-            "outcome": "erythema_days",
-            "stratum_kind": kind,
-            "stratum_value": value,
-            "study_id": r["study_id"],
-            "evidence_source": r["evidence_source"],
-            "data_origin": r["data_origin"],
-            "events": None,
-            "n": int(r["erythema_n"]),
-            "estimate": m,
-            "ci_lb": m - 1.959963984540054 * math.sqrt(v),
-            "ci_ub": m + 1.959963984540054 * math.sqrt(v),
-            "weight_pct": w,
-        }
-        for r, m, v, w in zip(part.to_dict("records"), mean, vi, res.weights, strict=True)
-    ]
+    half = CRIT * np.sqrt(vi)
+    studies = _study_frame(
+        "erythema_days",
+        kind,
+        value,
+        part,
+        events=np.full(len(part), np.nan),
+        n=part["erythema_n"].to_numpy(dtype=np.int64),
+        estimate=mean,
+        ci_lb=mean - half,
+        ci_ub=mean + half,
+        weight_pct=res.weights,
+    )
     return row, studies

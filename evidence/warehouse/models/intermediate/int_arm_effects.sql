@@ -1,4 +1,4 @@
--- materialized: table
+-- materialized: view
 -- One effect (yi = mean improvement, vi = its sampling variance, metafor's "MC") per
 -- study arm x stratum x scale, from patient-level summaries and from published rows.
 -- When a study has both, its patient-level data win (the publication would double-count).

@@ -77,7 +77,14 @@ def build_models(
 ) -> list[str]:
     """(Re)create every model of ``layers``; returns their names in build order."""
     values = parameters or {}
-    built = []
+    states = dict(con.execute("select model, digest from model_state").fetchall())
+    kinds = dict(
+        con.execute(
+            "select table_name, table_type from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = 'main'"
+        ).fetchall()
+    )
+    digests: dict[str, str] = {}
     for model in read_models(layers):
         missing = model.parameters - values.keys() - {STUDIES}
         if missing:
@@ -88,16 +95,24 @@ def build_models(
             )
         bound = {key: values[key] for key in model.parameters - {STUDIES}}
         digest = _digest(model, bound)
-        if model.incremental and _state(con, model.name) == digest and _exists(con, model.name):
+        kind = kinds.get(model.name)
+        if model.incremental and states.get(model.name) == digest and kind not in (None, "VIEW"):
             _refresh_changed_studies(con, model, bound)
         else:
-            _drop(con, model.name)
+            if kind is not None:
+                con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {model.name}")
             if model.incremental:
                 bound = {**bound, STUDIES: None}
             con.execute(f"create {model.materialized} {model.name} as {model.sql}", bound)
-        _record_state(con, model.name, digest)
-        built.append(model.name)
-    return built
+        digests[model.name] = digest
+    if digests:
+        con.execute(
+            "insert or replace into model_state select * from (values "
+            + ", ".join("(?, ?)" for _ in digests)
+            + ")",
+            [item for pair in digests.items() for item in pair],
+        )
+    return list(digests)
 
 
 def finish_build(con: duckdb.DuckDBPyConnection) -> None:
@@ -124,36 +139,3 @@ def _refresh_changed_studies(
 def _digest(model: Model, bound: dict[str, object]) -> str:
     text = model.sql + "\n" + repr(sorted(bound.items()))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _state(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    rows = con.execute("select digest from model_state where model = $name", {"name": name})
-    found = rows.fetchall()
-    return found[0][0] if found else None
-
-
-def _record_state(con: duckdb.DuckDBPyConnection, name: str, digest: str) -> None:
-    con.execute(
-        "insert or replace into model_state values ($name, $digest)",
-        {"name": name, "digest": digest},
-    )
-
-
-def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'main' and table_name = $name and table_type <> 'VIEW'",
-            {"name": name},
-        ).fetchall()[0][0]
-    )
-
-
-def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    kinds = con.execute(
-        "select table_type from information_schema.tables "
-        "where table_schema = 'main' and table_name = $name",
-        {"name": name},
-    ).fetchall()
-    for (kind,) in kinds:
-        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists {name}")

@@ -40,6 +40,8 @@ from schemas.raw import LAYOUTS
 
 #: Column of a checked patient file marking rows whose free-text cells hold an identifier.
 IDENTIFIER_FLAG = "_identifier"
+#: Schema of the staging relations (``<kind>_<tag>``) of the files being validated.
+STAGING = "_ingest"
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class ValidatedFile:
     staged: StagedFile | None  # None when the file is skipped or unreadable
     skip_status: str | None = None  # unchanged | duplicate_content | unreadable
     message: str = ""
+    staging: str = STAGING  # where its staging relations are (an attached file's schema)
 
 
 def discover_files(landing: Path) -> list[str]:
@@ -186,12 +189,14 @@ def _stage_and_check(
     return staged
 
 
-def stage_failed_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile, tag: str) -> None:
+def stage_failed_rows(
+    con: duckdb.DuckDBPyConnection, staged: StagedFile, tag: str, staging: str = STAGING
+) -> None:
     """``rawfail_<tag>``: the failed rows as they are in the file, for the quarantine.
 
     The validation pass keeps the cells of the rows it refuses; only rows refused later (by
     a rule across rows, or a file-level refusal) are read from the file again."""
-    raw, failed, rawfail = (f"_ingest.{kind}_{tag}" for kind in ("raw", "failed", "rawfail"))
+    raw, failed, rawfail = (f"{staging}.{kind}_{tag}" for kind in ("raw", "failed", "rawfail"))
     cells = ", ".join(["_row", *(quote(h) for h in staged.headers)])
     con.execute(f"create table if not exists {rawfail} as select {cells} from {raw} where false")
     missing = f"""
@@ -385,7 +390,8 @@ def load_file(con: duckdb.DuckDBPyConnection, validated: ValidatedFile, run_id: 
     except BaseException:
         con.execute("rollback")
         raise
-    drop_staging(con, v.tag)
+    if v.staging == STAGING:  # another file's staging goes with that file
+        drop_staging(con, v.tag)
     return outcome
 
 
@@ -393,7 +399,7 @@ def _move_rows(
     con: duckdb.DuckDBPyConnection, v: ValidatedFile, staged: StagedFile, run_id: str
 ) -> FileOutcome:
     target = TARGET_TABLES[staged.layout]
-    valid, failed = f"_ingest.valid_{v.tag}", f"_ingest.failed_{v.tag}"
+    valid, failed = f"{v.staging}.valid_{v.tag}", f"{v.staging}.failed_{v.tag}"
     params = {"source": v.source_file, "sha": v.sha256, "run": run_id}
     con.execute(
         "update ingest_log set status = 'superseded' "
@@ -425,7 +431,7 @@ def _move_rows(
         insert into quarantine
         select $source, $sha, row_number, column_name, value, rule, message, original_row,
                $run, now()
-        from ({failures_sql(v.tag, staged)})
+        from ({failures_sql(v.tag, staged, v.staging)})
         """,
         params,
     )
@@ -459,12 +465,12 @@ def _move_rows(
     return outcome
 
 
-def failures_sql(tag: str, staged: StagedFile) -> str:
+def failures_sql(tag: str, staged: StagedFile, staging: str = STAGING) -> str:
     """SELECT of a validated file's failures with the cells as they were in the file.
 
     Columns refused as direct identifiers are redacted, in ``value`` and in ``original_row``.
     """
-    raw, failed = f"_ingest.rawfail_{tag}", f"_ingest.failed_{tag}"
+    raw, failed = f"{staging}.rawfail_{tag}", f"{staging}.failed_{tag}"
     redacted = "'[redacted: direct identifier]'"
 
     def cell(header: str) -> str:
@@ -555,31 +561,20 @@ def _log(
     )
 
 
-def staging_relations(
-    con: duckdb.DuckDBPyConnection, tag: str, database: str | None = None
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """One file's staging relations in ``_ingest``: table names, and (name, SQL) of views."""
-    params = {
-        "pattern": f"%\\_{tag}%",
-        "database": database or con.sql("select current_database()").fetchall()[0][0],
-    }
+def drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
+    """Drop every staging relation of one file in this database's ``_ingest``."""
+    params = {"pattern": f"%\\_{tag}%"}
     where = (
-        "where database_name = $database and schema_name = '_ingest' "
+        "where database_name = current_database() and schema_name = '_ingest' "
         "and {name} like $pattern escape '\\'"
     )
+    views = con.execute(
+        f"select view_name from duckdb_views() {where.format(name='view_name')}", params
+    ).fetchall()
     tables = con.execute(
         f"select table_name from duckdb_tables() {where.format(name='table_name')}", params
     ).fetchall()
-    views = con.execute(
-        f"select view_name, sql from duckdb_views() {where.format(name='view_name')}", params
-    ).fetchall()
-    return [name for (name,) in tables], [(name, sql) for name, sql in views]
-
-
-def drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
-    """Drop every staging relation of one file (they live in the build file only)."""
-    tables, views = staging_relations(con, tag)
-    for view, _ in views:
-        con.execute(f"drop view if exists _ingest.{quote(view)}")
-    for table in tables:
-        con.execute(f"drop table if exists _ingest.{quote(table)}")
+    for (view,) in views:
+        con.execute(f"drop view if exists {STAGING}.{quote(view)}")
+    for (table,) in tables:
+        con.execute(f"drop table if exists {STAGING}.{quote(table)}")

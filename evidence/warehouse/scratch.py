@@ -30,17 +30,14 @@ import duckdb
 
 from evidence.warehouse import connect
 from evidence.warehouse.load import (
+    STAGING,
     ValidatedFile,
-    drop_staging,
     seen_content,
     stage_failed_rows,
-    staging_relations,
-    valid_view_sql,
 )
 from evidence.warehouse.load import validate_file as validate_in
 from evidence.warehouse.row_rules import fail_duplicate_keys
-from evidence.warehouse.tables import contract_columns, ensure_tables
-from schemas.raw import LAYOUTS
+from evidence.warehouse.tables import ensure_tables
 
 LOG_SNAPSHOT = "ingest_log.parquet"
 SCRATCH_ALIAS = "scratch"
@@ -94,59 +91,28 @@ def adopted(
 ) -> Iterator[ValidatedFile]:
     """Give ``con`` (the build file) a scratch file's staging, rechecked, for one load.
 
-    Yields the file as :func:`~evidence.warehouse.load.load_file` should see it. The small
-    staging tables (failures, the failed rows' cells, malformed lines) are copied; a patient
-    file's checked rows, as many as the file has, are not: the scratch file stays attached
-    read-only and the valid rows are read from it, so they are written once more only into
-    ``patient_outcomes``. Everything is dropped and detached when the block ends.
+    Yields the file as :func:`~evidence.warehouse.load.load_file` should see it: its staging
+    relations are read where they are, in the scratch file attached to the build file, so
+    the checked rows (as many as the file has) are written once more only into
+    ``patient_outcomes``, and the build file's catalog does not change (its checkpoint then
+    writes only the loaded rows). The scratch file is detached when the block ends.
     """
     validated = recheck_seen_content(con, validated)
     if validated.staged is None:
         yield validated
         return
     con.execute(
-        f"attach $path as {SCRATCH_ALIAS} (read_only)",
+        f"attach $path as {SCRATCH_ALIAS}",
         {"path": str(scratch_file_for(scratch, validated.source_file))},
     )
     try:
-        _link_staging(con, validated)
+        validated = replace(validated, staging=f"{SCRATCH_ALIAS}.{STAGING}")
         recheck_warehouse_keys(con, validated)
-        stage_failed_rows(con, validated.staged, validated.tag)  # rows the recheck refused
+        # rows the recheck refused
+        stage_failed_rows(con, validated.staged, validated.tag, validated.staging)
         yield validated
     finally:
-        drop_staging(con, validated.tag)
         con.execute(f"detach {SCRATCH_ALIAS}")
-
-
-def _link_staging(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> None:
-    staged = validated.staged
-    assert staged is not None
-    con.execute("create schema if not exists _ingest")
-    tables, views = staging_relations(con, validated.tag, SCRATCH_ALIAS)
-    checked = f"checked_{validated.tag}"
-    for name in tables:
-        if name == checked:
-            continue  # read where it is
-        # In file order: a patient file's rows are numbered by their position.
-        con.execute(f"drop table if exists _ingest.{name}")
-        con.execute(
-            f"create table _ingest.{name} as "
-            f"select * from {SCRATCH_ALIAS}._ingest.{name} order by rowid"
-        )
-    for name, view_sql in views:
-        con.execute(f"drop view if exists _ingest.{name}")
-        if name == f"valid_{validated.tag}" and checked in tables:
-            columns = [c for c, _, _ in contract_columns(LAYOUTS[staged.layout])]
-            con.execute(
-                valid_view_sql(
-                    f"_ingest.{name}",
-                    f"{SCRATCH_ALIAS}._ingest.{checked}",
-                    columns,
-                    numbered=staged.stream is None,
-                )
-            )
-        else:
-            con.execute(view_sql)
 
 
 def recheck_seen_content(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> ValidatedFile:
@@ -165,13 +131,13 @@ def recheck_warehouse_keys(con: duckdb.DuckDBPyConnection, validated: ValidatedF
     staged = validated.staged
     if staged is None:
         return
-    valid, failed = f"_ingest.valid_{validated.tag}", f"_ingest.failed_{validated.tag}"
+    valid, failed = (f"{validated.staging}.{kind}_{validated.tag}" for kind in ("valid", "failed"))
     if con.execute(
         f"select count(*) from {failed} where rule in ('required_column', 'direct_identifier', "
         "'unknown_column')"
     ).fetchall()[0][0]:
         return  # a refused file: its rows were never validated one by one
-    recheck = f"_ingest.recheck_{validated.tag}"
+    recheck = f"{validated.staging}.recheck_{validated.tag}"
     con.execute(f"create or replace table {recheck} as select * from {failed} where false")
     try:
         fail_duplicate_keys(con, validated.source_file, staged.layout, valid, recheck)

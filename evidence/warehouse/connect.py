@@ -24,8 +24,8 @@ from evidence.errors import WarehouseBusyError
 
 #: DuckDB's own memory cap; beyond it, joins, aggregates and sorts spill to ``<file>.tmp``.
 #: A large file fills it (a small one does not), so with Python's ~300 MB it sets the peak:
-#: 500 MB keeps a 1M-row and a 10M-row run within 20% of each other and under 1 GiB, for
-#: ~1% of the 10M run's time against 600 MB (benchmarks/run.py; 400 MB costs ~8%).
+#: at 500 MB a 10M-row run peaks 11-25% above a 1M-row one (600 MB: ~30%), well under 1 GiB,
+#: for ~1% of the 10M run's time (benchmarks/run.py; 400 MB costs ~8%).
 MEMORY_LIMIT = os.environ.get("SCAR_EVIDENCE_DUCKDB_MEMORY", "500MB")
 DUCKDB_CONFIG = {"threads": 2, "memory_limit": MEMORY_LIMIT}
 

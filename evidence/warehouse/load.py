@@ -331,8 +331,8 @@ def _validate_rows_in_sql(
 
 
 def valid_view_sql(valid: str, checked: str, columns: list[str], *, numbered: bool) -> str:
-    """The view of a patient file's valid rows over its checked table (which may be in an
-    attached scratch file): the rows without failures, numbered by their place in the file."""
+    """The view of a patient file's valid rows over its checked table: the rows without
+    failures, numbered by their place in the file."""
     return (
         f"create view {valid} as select {', '.join(columns)}, "
         f"{_row_number(numbered=numbered)} as source_row from {checked} where {ROW_PASSED}"

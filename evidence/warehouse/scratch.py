@@ -92,10 +92,10 @@ def adopted(
     """Give ``con`` (the build file) a scratch file's staging, rechecked, for one load.
 
     Yields the file as :func:`~evidence.warehouse.load.load_file` should see it: its staging
-    relations are read where they are, in the scratch file attached to the build file, so
-    the checked rows (as many as the file has) are written once more only into
-    ``patient_outcomes``, and the build file's catalog does not change (its checkpoint then
-    writes only the loaded rows). The scratch file is detached when the block ends.
+    relations are read (and the recheck's refusals added) where they are, in the scratch file
+    attached to the build file, so nothing is copied into the build file but what the load
+    publishes; the checked rows, as many as the file has, are written once more only into
+    ``patient_outcomes``. The scratch file is detached when the block ends.
     """
     validated = recheck_seen_content(con, validated)
     if validated.staged is None:
@@ -108,7 +108,6 @@ def adopted(
     try:
         validated = replace(validated, staging=f"{SCRATCH_ALIAS}.{STAGING}")
         recheck_warehouse_keys(con, validated)
-        # rows the recheck refused
         stage_failed_rows(con, validated.staged, validated.tag, validated.staging)
         yield validated
     finally:

@@ -145,7 +145,7 @@ def _expit_array(x: np.ndarray) -> np.ndarray:
 
 def _study_frame(
     outcome: str, kind: str, value: str, part: pd.DataFrame, **columns: object
-) -> list[pd.DataFrame]:
+) -> pd.DataFrame:
     """One stratum's study rows (``STUDY_DDL``'s columns), built column-wise."""
     return pd.DataFrame(
         {

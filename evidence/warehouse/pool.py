@@ -12,7 +12,7 @@ has no distribution functions, so this step is Python. The further analyses the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.stats import norm
 
 from evidence.synthesis.pooling import rma
@@ -285,12 +286,7 @@ def write_pooled(
 
 def read_arms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``int_arm_effects`` plus the Fitzpatrick-group arms merged from the per-type arms."""
-    arms = fetch_frame(
-        con.sql(
-            "select * from int_arm_effects "
-            "order by stratum_kind, stratum_value, intervention, outcome_scale, study_id"
-        )
-    )
+    arms = fetch_frame(con.sql("select * from int_arm_effects"), order_by=[*GROUP, "study_id"])
     groups = skin_group_arms(arms)
     return pd.concat([arms, groups], ignore_index=True) if len(groups) else arms
 
@@ -309,9 +305,12 @@ _MASKED: dict[pa.DataType, Any] = {
 }
 
 
-def fetch_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+def fetch_frame(relation: duckdb.DuckDBPyRelation, order_by: Sequence[str] = ()) -> pd.DataFrame:
     """``relation.df()``, the same frame, faster: through Arrow, whose strings pandas keeps as
     they are instead of building a Python object per cell (seconds on a large registry).
+
+    ``order_by`` (text columns) sorts the rows as ``order by`` would (bytewise, nulls last,
+    ties in the relation's order), in Arrow: on the arms, half the time of DuckDB's sort.
 
     As with ``df()``, integer and boolean columns with a null take pandas' nullable dtypes and
     a text column of nulls only (or of no rows) holds Python objects (None). A result with a
@@ -322,7 +321,9 @@ def fetch_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
         pa.types.is_string(t) or pa.types.is_float64(t) or t in _MASKED for t in table.schema.types
     )
     if not simple or len(set(table.column_names)) < table.num_columns:
-        return relation.df()
+        return (relation.order(", ".join(map(_quote, order_by))) if order_by else relation).df()
+    if order_by:
+        table = table.take(pc.sort_indices(table, sort_keys=[(c, "ascending") for c in order_by]))
     frame = table.to_pandas(types_mapper=_MASKED.get)
     for name, column in zip(table.column_names, table.columns, strict=True):
         if column.type in _MASKED and column.null_count == 0:

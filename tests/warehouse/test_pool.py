@@ -209,6 +209,18 @@ def test_fetch_frame_gives_the_frame_of_duckdb_df(sql: str) -> None:
     pd.testing.assert_frame_equal(fetch_frame(con.sql(sql)), con.sql(sql).df(), check_exact=True)
 
 
+def test_fetch_frame_sorts_text_keys_as_duckdb_order_by_does() -> None:
+    con = duckdb.connect()
+    sql = (
+        "select * from (values ('b', 'x', 1), (null, 'a', 2), ('B', null, 3), ('é', 'a', 4),"
+        " ('b', 'a', 5), ('a', 'z', 6), (null, null, 7), ('b', 'a', 8)) t(k1, k2, v)"
+    )
+    got = fetch_frame(con.sql(sql), order_by=["k1", "k2"])
+    want = con.sql(sql + " order by k1, k2, v").df()  # v: the ties keep the relation's order
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["v"].tolist() != con.sql(sql).df()["v"].tolist()
+
+
 def test_joined_per_group_sorts_and_dedupes_and_leaves_groups_without_values_none() -> None:
     values = pd.Series(["b", "a", None, "b", "c", "a", "z"], dtype="str")
     group_id = np.array([0, 0, 0, 0, 2, 2, -1])

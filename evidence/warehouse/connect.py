@@ -24,7 +24,7 @@ from evidence.errors import WarehouseBusyError
 
 #: DuckDB's own memory cap; beyond it, joins, aggregates and sorts spill to ``<file>.tmp``.
 #: A large file fills it (a small one does not), so with Python's ~270 MB it sets the peak of
-#: a 10M-row run. At 400 MB that peak (~670 MB) is below the 1M-row runs' own (~610-680 MB,
+#: a 10M-row run. At 400 MB that peak (~670 MB) is about the 1M-row runs' own (~600-680 MB,
 #: set by the pooling's frames), so memory stays flat with the input's size; it costs the
 #: checking pass of a 10M-row CSV ~2 s (+6% of the run; Parquet +2%). At 500 MB the 10M peak
 #: is ~770 MB: 11-25% above the 1M one (benchmarks/run.py).

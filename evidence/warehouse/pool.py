@@ -309,8 +309,9 @@ def fetch_frame(relation: duckdb.DuckDBPyRelation, order_by: Sequence[str] = ())
     """``relation.df()``, the same frame, faster: through Arrow, whose strings pandas keeps as
     they are instead of building a Python object per cell (seconds on a large registry).
 
-    ``order_by`` (text columns) sorts the rows as ``order by`` would (bytewise, nulls last,
-    ties in the relation's order), in Arrow: on the arms, half the time of DuckDB's sort.
+    ``order_by`` (text columns) sorts the rows as ``order by`` would (bytewise, nulls last),
+    in Arrow, keeping ties in the relation's order (on the arms ~0.05 s, DuckDB's sort ~0.09 s;
+    a result left to ``df()`` is sorted by DuckDB).
 
     As with ``df()``, integer and boolean columns with a null take pandas' nullable dtypes and
     a text column of nulls only (or of no rows) holds Python objects (None). A result with a

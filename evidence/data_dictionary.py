@@ -65,6 +65,7 @@ GLOSSARY = {
     "df": "Degrees of freedom.",
     "erythema_days_mean": "Mean days of erythema.",
     "erythema_days_sd": "SD of days of erythema.",
+    "erythema_n": "Sides with days of erythema recorded.",
     "estimate": "Pooled estimate.",
     "events": "Number of events.",
     "evidence_source": "patient_level (from patient rows) or study_level (published summary).",

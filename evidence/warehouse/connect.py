@@ -108,7 +108,7 @@ def start_build(warehouse: Path) -> Path:
     Call with the writer lock held. A build file left by a crashed run is discarded.
     """
     build = build_path_for(warehouse)
-    for leftover in (build, build.with_name(build.name + ".wal")):
+    for leftover in (build, wal_path_for(build)):
         leftover.unlink(missing_ok=True)
     if warehouse.exists():
         shutil.copyfile(warehouse, build)
@@ -116,15 +116,25 @@ def start_build(warehouse: Path) -> Path:
 
 
 def publish_build(warehouse: Path) -> None:
-    """Checkpoint the build file and atomically replace the published warehouse with it."""
+    """Checkpoint the build file and atomically replace the published warehouse with it.
+
+    A connection closed cleanly has checkpointed and removed its write-ahead log; only a
+    build file that still has one is opened to checkpoint it (opening a large file costs).
+    """
     build = build_path_for(warehouse)
-    with connect_write(build) as con:
-        con.execute("checkpoint")
+    if wal_path_for(build).exists():
+        with connect_write(build) as con:
+            con.execute("checkpoint")
     os.replace(build, warehouse)
+
+
+def wal_path_for(database: Path) -> Path:
+    """DuckDB's write-ahead log of ``database``: changes not yet checkpointed into it."""
+    return database.with_name(database.name + ".wal")
 
 
 def discard_build(warehouse: Path) -> None:
     """Remove an unpublished build file (after a failed run)."""
     build = build_path_for(warehouse)
-    for leftover in (build, build.with_name(build.name + ".wal")):
+    for leftover in (build, wal_path_for(build)):
         leftover.unlink(missing_ok=True)

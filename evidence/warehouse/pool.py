@@ -12,7 +12,7 @@ has no distribution functions, so this step is Python. The further analyses the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +74,10 @@ def _group_arms(arms: pd.DataFrame) -> _Groups:
     study = np.where(study < 0, len(arms), study)  # a null study_id sorts last
     order = np.lexsort((study, group_id))
     needed = {*GROUP, *STUDY_COLUMNS, *STUDY_EXTRA, "n_patients", "responders"}
-    ordered = arms[[c for c in arms.columns if c in needed]].take(order).reset_index(drop=True)
+    ordered = arms[[c for c in arms.columns if c in needed]]
+    if (order != np.arange(len(order))).any():  # read_arms' arms come sorted: no copy
+        ordered = ordered.take(order)
+    ordered = ordered.reset_index(drop=True)
     sorted_id = group_id[order]
     starts = np.flatnonzero(np.r_[True, sorted_id[1:] != sorted_id[:-1]])
     keys = list(ordered[GROUP].take(starts).itertuples(index=False, name=None))
@@ -126,20 +129,15 @@ def _summaries(groups: _Groups) -> list[PooledRow]:
 
 
 def _pool_groups(
-    groups: _Groups, settings: PoolingSettings, known: Mapping[GroupKey, PooledRow]
+    groups: _Groups, settings: PoolingSettings
 ) -> tuple[list[PooledRow], list[npt.NDArray[np.float64] | None]]:
     """Pooled rows of every group, and the weights (%) of its usable arms (None where not
-    fitted); a group whose key is in ``known`` takes that row and is not fitted again."""
+    fitted)."""
     yi = groups.arms["yi"].to_numpy(dtype=np.float64, na_value=np.nan)
     vi = groups.arms["vi"].to_numpy(dtype=np.float64, na_value=np.nan)
     rows: list[PooledRow] = []
     weights: list[npt.NDArray[np.float64] | None] = []
     for g, row in enumerate(_summaries(groups)):
-        reuse = known.get(groups.keys[g])
-        if reuse is not None:
-            rows.append(reuse)
-            weights.append(None)
-            continue
         part = slice(groups.bounds[g], groups.bounds[g + 1])
         usable = groups.usable[part]
         if not usable.any():
@@ -184,21 +182,17 @@ def pool_arm_effects(
     if arms.empty:
         return pd.DataFrame(), pd.DataFrame()
     groups = _group_arms(arms)
-    rows, weights = _pool_groups(groups, settings, {})
+    rows, weights = _pool_groups(groups, settings)
     return pd.DataFrame(rows), _study_rows(groups, weights, settings)
 
 
-def pooled_rows(
-    arms: pd.DataFrame,
-    settings: PoolingSettings,
-    known: Mapping[GroupKey, PooledRow] | None = None,
-) -> dict[GroupKey, PooledRow]:
+def pooled_rows(arms: pd.DataFrame, settings: PoolingSettings) -> dict[GroupKey, PooledRow]:
     """The pooled row of every group of ``arms`` by its key, in ``GROUP`` order (the rows of
-    ``pool_arm_effects``); groups already in ``known`` take that row and are not fitted."""
+    ``pool_arm_effects``)."""
     if arms.empty:
         return {}
     groups = _group_arms(arms)
-    rows, _ = _pool_groups(groups, settings, known or {})
+    rows, _ = _pool_groups(groups, settings)
     return dict(zip(groups.keys, rows, strict=True))
 
 
@@ -285,10 +279,17 @@ def write_pooled(
 
 
 def read_arms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """``int_arm_effects`` plus the Fitzpatrick-group arms merged from the per-type arms."""
-    arms = fetch_frame(con.sql("select * from int_arm_effects"), order_by=[*GROUP, "study_id"])
+    """``int_arm_effects`` plus the Fitzpatrick-group arms merged from the per-type arms,
+    sorted by ``GROUP`` and ``study_id`` as ``order by`` sorts (the order the pooling uses)."""
+    order = [*GROUP, "study_id"]
+    arms = fetch_frame(con.sql("select * from int_arm_effects"), order_by=order)
     groups = skin_group_arms(arms)
-    return pd.concat([arms, groups], ignore_index=True) if len(groups) else arms
+    if not len(groups):
+        return arms
+    # 'skin_group' sorts between 'severity' and 'skin_type': its rows go in as one block
+    at = int((arms["stratum_kind"] < "skin_group").sum())  # null kinds sort last
+    block = groups.sort_values(order, kind="stable", na_position="last")
+    return pd.concat([arms.iloc[:at], block, arms.iloc[at:]], ignore_index=True)
 
 
 #: pandas' nullable dtype of each Arrow type ``df()`` gives one when the column has a null.

@@ -106,11 +106,18 @@ def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     if "conversion" in out.columns:
         out["conversion"] = _joined(work, group_id, sums.index, "conversion").reindex(out.index)
     frame = out.reset_index().drop(columns="_group")
-    responders = frame["responders"]
-    frame["responders"] = [None if pd.isna(r) else int(r) for r in responders]
-    frame["change_sd"] = [None if pd.isna(v) else float(v) for v in frame["change_sd"]]
-    frame["vi"] = [None if pd.isna(v) else float(v) for v in frame["vi"]]
+    frame["responders"] = _plain(frame["responders"], int)
+    frame["change_sd"] = _plain(frame["change_sd"], float)
+    frame["vi"] = _plain(frame["vi"], float)
     return frame[columns]
+
+
+def _plain(values: pd.Series, kind: type[int] | type[float]) -> object:
+    """``values`` as a list of ``kind`` (None where missing) would give them to pandas: in
+    ``kind``'s dtype when none is missing, else as Python objects."""
+    if values.notna().all():
+        return values.to_numpy(dtype=np.int64 if kind is int else np.float64)
+    return [None if pd.isna(v) else kind(v) for v in values]
 
 
 def _joined(work: pd.DataFrame, group_id: np.ndarray, groups: pd.Index, column: str) -> pd.Series:

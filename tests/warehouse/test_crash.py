@@ -20,7 +20,7 @@ from tests.helpers import ingest
 
 #: Progress events of one run over the shipped landing folder where the run is killed:
 #: after discovery, while validating and loading files, while building models, pooling and
-#: publishing (the publish event comes between the checkpoint and the atomic rename).
+#: publishing (the publish event comes just before the atomic rename).
 EVENT_KILL_POINTS = [0, 1, 2, 3, 4, 6, 8, 10, 11, 12, 13]
 #: Kills at random moments (seconds after start), seeded so that CI is reproducible.
 TIMED_KILLS = [round(random.Random(seed).uniform(0.05, 1.5), 3) for seed in range(3)]

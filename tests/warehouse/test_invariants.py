@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 from pathlib import Path
 
@@ -171,3 +172,34 @@ def test_second_writer_is_told_who_it_waits_for_and_gives_up_clearly(tmp_path: P
     assert "gave up after" in outcome
     assert told
     assert told[0].startswith("waiting for run pid")
+
+
+def test_publish_checkpoints_a_build_left_with_a_write_ahead_log(tmp_path: Path) -> None:
+    """A build whose last writer did not close (so did not checkpoint) keeps its changes in
+    the WAL beside it; publishing must fold them in before the rename, or they are lost."""
+    import duckdb  # noqa: PLC0415
+
+    from evidence.warehouse.connect import (  # noqa: PLC0415
+        build_path_for,
+        publish_build,
+        wal_path_for,
+    )
+
+    warehouse = tmp_path / "w.duckdb"
+    build = build_path_for(warehouse)
+    context = multiprocessing.get_context("fork")
+
+    def write_and_die() -> None:
+        con = duckdb.connect(str(build))
+        con.execute("create table t as select range as x from range(1000)")
+        os._exit(0)  # no close: no checkpoint
+
+    process = context.Process(target=write_and_die)
+    process.start()
+    process.join(timeout=60)
+    assert wal_path_for(build).exists()
+    publish_build(warehouse)
+    assert not build.exists()
+    assert not wal_path_for(build).exists()
+    assert not wal_path_for(warehouse).exists()
+    assert rows(warehouse, "select count(*), sum(x) from t") == [(1000, 499500)]

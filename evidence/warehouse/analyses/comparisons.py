@@ -99,7 +99,7 @@ def compare_arms(
         found = pooled[pooled["intervention"] == combo] if not pooled.empty else pd.DataFrame()
         if found.empty:
             for scale in sorted(
-                set(overall["outcome_scale"]) & {"gb_qualitative", "gb_quantitative"}
+                set(overall["outcome_scale"].unique()) & {"gb_qualitative", "gb_quantitative"}
             ):
                 pooled_rows.append(
                     {

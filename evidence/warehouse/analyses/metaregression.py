@@ -34,11 +34,12 @@ COLUMNS = [c.split()[0] for c in DDL.replace("\n", " ").split(",") if c.strip()]
 def meta_regressions(arms: pd.DataFrame, *, method: str, test: str) -> pd.DataFrame:
     """One row per intervention x outcome scale x moderator, from the ``all``-stratum arms."""
     rows = []
-    overall = arms[
+    keep = (
         (arms["stratum_kind"] == "all")
         & arms["exclusion_reason"].isna()
         & arms["intervention"].isin(INTERVENTIONS)
-    ]
+    )
+    overall = arms.loc[keep, ["intervention", "outcome_scale", "yi", "vi", *MODERATORS]]
     for (intervention, scale), group in overall.groupby(["intervention", "outcome_scale"]):
         for moderator in MODERATORS:
             rows.append(_fit(str(intervention), str(scale), moderator, group, method, test))

@@ -25,13 +25,9 @@ from evidence.warehouse.pool import PoolingSettings
 from evidence.warehouse.skin_groups import SKIN_GROUPS, skin_group_of
 
 PATIENT_SQL = """
-select study_id, fitzpatrick_type as skin, data_origin,
-       count(pih) as n, count(*) filter (where pih) as events,
-       avg(erythema_days) as erythema_mean, stddev_samp(erythema_days) as erythema_sd,
-       count(erythema_days) as erythema_n
-from int_patient_final_visits
-where intervention <> 'control'
-group by all
+select study_id, fitzpatrick_type as skin, data_origin, pih_n as n, pih_events as events,
+       erythema_days_mean as erythema_mean, erythema_days_sd as erythema_sd, erythema_n
+from int_patient_safety
 """
 STUDY_SQL = """
 select study_id, any_value(fitzpatrick_types) as skin, any_value(data_origin) as data_origin,

@@ -11,6 +11,7 @@ so a group of only such arms is pooled once and its row repeated at every rho.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from evidence.warehouse.pool import GROUP, PoolingSettings, pooled_rows
@@ -46,39 +47,52 @@ def rho_sensitivity(
     """The pooled rows of ``KINDS`` at every rho, with how many arms had an imputed SD.
 
     Only a group with an imputed arm can move with rho: the others are pooled once and their
-    row repeated at every rho (as a full re-pool would give it). Skin-group arms are merged
-    per rho, and always re-pooled, since their rho-dependent exclusions change what merges.
+    row repeated at every rho (as a full re-pool would give it), and only the moving groups'
+    arms are recomputed and re-pooled at each rho. Skin-group arms are merged per rho, and
+    always re-pooled, since their rho-dependent exclusions change what merges.
     """
-    source = base_arms[base_arms["stratum_kind"] != "skin_group"]
-    if "skin_group" not in KINDS:  # the skin-type arms are needed only to merge skin groups
-        source = source[source["stratum_kind"].isin(KINDS)]
-    fixed = pooled_rows(_fixed_groups(source[source["stratum_kind"].isin(KINDS)]), settings)
+    kind = base_arms["stratum_kind"]
+    source = base_arms[(kind.isin(KINDS) & (kind != "skin_group")).to_numpy()]
+    # the skin-type arms the skin groups are merged from at each rho
+    typed = base_arms[(kind == "skin_type").to_numpy()] if "skin_group" in KINDS else None
+    moves = _moves(source)
+    fixed_arms, moving_arms = source[~moves], source[moves]
+    fixed = pooled_rows(fixed_arms, settings)
+    fixed_imputed = _imputed_counts(fixed_arms)
     frames = []
     for rho in sorted({*RHOS, float(run_rho)}):
-        arms = with_rho(source, rho)
-        if "skin_group" in KINDS:
-            groups = skin_group_arms(arms)
+        arms = with_rho(moving_arms, rho)
+        if typed is not None:
+            groups = skin_group_arms(with_rho(typed, rho))
             arms = pd.concat([arms, groups], ignore_index=True) if len(groups) else arms
-        arms = arms[arms["stratum_kind"].isin(KINDS)]
-        pooled = pd.DataFrame(list(pooled_rows(arms, settings, fixed).values()))
-        if pooled.empty:
+        rows = {**fixed, **pooled_rows(arms, settings)}
+        if not rows:
             continue
-        usable = arms[arms["exclusion_reason"].isna()]
-        imputed = (
-            usable.assign(_imp=usable["is_change_sd_imputed"].fillna(False).astype(int))
-            .groupby(GROUP)["_imp"]
-            .sum()
-            .rename("k_imputed")
-            .reset_index()
-        )
+        pooled = pd.DataFrame(list(rows.values()))
+        imputed = pd.concat([fixed_imputed, _imputed_counts(arms)], ignore_index=True)
         pooled = pooled.merge(imputed, on=GROUP, how="left")
+        # the groups in the order one pooling of all of them gives (``groupby(sort=True)``)
+        pooled = pooled.sort_values(GROUP, kind="stable", na_position="last")
+        pooled = pooled.reset_index(drop=True)
         pooled["rho"] = rho
         frames.append(pooled)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _fixed_groups(arms: pd.DataFrame) -> pd.DataFrame:
-    """The arms of the groups ``with_rho`` leaves alone: no imputed SD, not a skin group."""
+def _imputed_counts(arms: pd.DataFrame) -> pd.DataFrame:
+    """``k_imputed`` (usable arms with an imputed SD) of each group with a usable arm."""
+    usable = arms[arms["exclusion_reason"].isna()]
+    return (
+        usable.assign(_imp=usable["is_change_sd_imputed"].fillna(False).astype(int))
+        .groupby(GROUP)["_imp"]
+        .sum()
+        .rename("k_imputed")
+        .reset_index()
+    )
+
+
+def _moves(arms: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Per arm: its group has an imputed SD (``with_rho`` changes it)."""
     imputed = arms["is_change_sd_imputed"].fillna(False).astype(bool)
     moves = imputed.groupby([arms[c] for c in GROUP], dropna=False).transform("any")
-    return arms[~moves.to_numpy(dtype=bool) & (arms["stratum_kind"] != "skin_group").to_numpy()]
+    return moves.to_numpy(dtype=bool)

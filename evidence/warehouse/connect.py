@@ -43,7 +43,13 @@ def lock_path_for(warehouse: Path) -> Path:
 
 @contextmanager
 def connect_write(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection that is always closed."""
+    """A read-write connection that is always closed.
+
+    While another connection of this process holds ``path`` open (``writer_session`` keeps
+    one on the build file), this one joins its database instance: DuckDB's instance cache
+    (same path, same config). Closing it then leaves the file as it is; only closing the
+    last connection checkpoints.
+    """
     con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
     try:
         yield con

@@ -203,3 +203,21 @@ def test_publish_checkpoints_a_build_left_with_a_write_ahead_log(tmp_path: Path)
     assert not wal_path_for(build).exists()
     assert not wal_path_for(warehouse).exists()
     assert rows(warehouse, "select count(*), sum(x) from t") == [(1000, 499500)]
+
+
+def test_a_run_checkpoints_its_build_once_when_it_publishes(tmp_path: Path) -> None:
+    """The steps of a run share the session's database instance: closing a step's connection
+    does not checkpoint (its changes wait in the WAL), and publishing folds them in."""
+    from evidence import pipeline  # noqa: PLC0415
+    from evidence.warehouse.connect import connect_write, wal_path_for  # noqa: PLC0415
+
+    warehouse = tmp_path / "w.duckdb"
+    settings_ = pipeline.RunSettings(landing=str(tmp_path), warehouse=str(warehouse))
+    with pipeline.writer_session(settings_) as build:
+        with connect_write(build) as con:
+            con.execute("create table t as select range as x from range(1000)")
+        assert wal_path_for(build).exists()  # a connection of its own would have checkpointed
+        with connect_write(build) as con:
+            assert con.execute("select count(*) from t").fetchall() == [(1000,)]
+    assert not wal_path_for(warehouse).exists()
+    assert rows(warehouse, "select count(*), sum(x) from t") == [(1000, 499500)]

@@ -311,3 +311,74 @@ def test_patient_models_recompute_changed_studies_only_and_equal_a_full_rebuild(
     assert untouched == rows(
         warehouse, "select * from int_patient_arm_summaries where study_id = 'H9'"
     )
+
+
+PLAIN_SKIN_GROUP_ARMS = """
+with scales as (
+    select *, 'gb_qualitative' as outcome_scale, baseline_grade::double as b,
+           followup_grade::double as f from int_patient_final_visits
+    union all
+    select *, 'gb_quantitative', baseline_score, followup_score from int_patient_final_visits
+    where baseline_score is not null and followup_score is not null
+),
+typed as (
+    select *, if(fitzpatrick_type in ('I', 'II', 'III'), 'I-III', 'IV-VI') as skin_group
+    from scales
+),
+usable as (  -- a skin-type arm counts only when poolable: n >= 2 and a nonzero SD
+    select study_id, intervention, outcome_scale, fitzpatrick_type from typed group by all
+    having count(*) >= 2 and stddev_samp(b - f) > 0
+)
+select study_id, intervention, outcome_scale, skin_group, count(*), avg(b - f),
+       stddev_samp(b - f)
+from typed semi join usable using (study_id, intervention, outcome_scale, fitzpatrick_type)
+group by all order by all
+"""
+
+
+def test_fitzpatrick_group_arms_equal_the_plain_summary_of_their_visits(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    """Each study's I-III and IV-VI arm, merged from its skin-type arms' sufficient
+    statistics, equals the mean and SD of the group's final visits computed directly; a type
+    arm of one subject-side or of zero variance is left out of its group."""
+    header = (
+        "study_id,subject_id,side,intervention,fitzpatrick_type,scar_type,baseline_grade,"
+        "followup_grade,sessions,followup_weeks,baseline_score,followup_score\n"
+    )
+    lines = [
+        "G1,a,whole,microneedling,II,boxcar,3,2,3,12,30,20",
+        "G1,b,whole,microneedling,II,boxcar,4,1,3,12,44,2",
+        "G1,c,whole,microneedling,II,boxcar,3,3,3,12,31,29",
+        "G1,d,whole,microneedling,III,rolling,2,1,3,12,20,3",
+        "G1,e,whole,microneedling,III,rolling,4,2,3,12,41,",
+        "G1,f,whole,microneedling,IV,rolling,3,1,3,12,33,1",
+        "G1,g,whole,microneedling,IV,rolling,3,2,3,12,35,24",
+        "G1,h,whole,microneedling,V,icepick,4,2,3,12,45,21",  # V: one subject, left out
+        "G1,i,whole,microneedling,VI,icepick,3,2,3,12,30,22",  # VI: zero variance, left out
+        "G1,j,whole,microneedling,VI,icepick,4,3,3,12,40,31",
+        "G1,k,whole,laser,III,boxcar,3,2,3,12,30,26",
+        "G1,l,whole,laser,III,boxcar,4,2,3,12,42,20",
+        "G2,m,left,microneedling,I,boxcar,3,1,4,24,32,3",
+        "G2,m,right,microneedling,I,boxcar,3,2,4,24,30,18",
+        "G2,n,left,microneedling,I,boxcar,4,2,4,24,44,19",
+        "G2,n,right,microneedling,I,boxcar,4,3,4,24,46,33",
+        "G2,o,whole,microneedling,V,rolling,3,2,4,24,28,17",
+        "G2,p,whole,microneedling,V,rolling,2,1,4,24,21,2",
+        "G2,q,whole,microneedling,VI,rolling,4,1,4,24,47,0",
+        "G2,r,whole,microneedling,VI,rolling,3,3,4,24,33,30",
+    ]
+    (empty_landing / "groups.csv").write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    outcomes = ingest(empty_landing, warehouse)
+    assert outcomes[0].rows_quarantined == 0, outcomes
+    merged = rows(
+        warehouse,
+        "select study_id, intervention, outcome_scale, stratum_value, n, yi, sqrt(vi * n) "
+        "from fct_study_weights where stratum_kind = 'skin_group' order by all",
+    )
+    plain = rows(warehouse, PLAIN_SKIN_GROUP_ARMS)
+    assert ("G1", "microneedling", "gb_qualitative", "IV-VI", 2) in {r[:5] for r in merged}
+    assert [r[:5] for r in merged] == [r[:5] for r in plain]
+    for got, want in zip(merged, plain, strict=True):
+        assert got[5:] == pytest.approx(want[5:], rel=1e-12, abs=1e-12), got[:4]

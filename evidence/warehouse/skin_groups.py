@@ -17,6 +17,7 @@ SKIN_GROUPS: dict[str, frozenset[str]] = {
     "I-III": frozenset({"I", "II", "III"}),
     "IV-VI": frozenset({"IV", "V", "VI"}),
 }
+GROUP_NAMES = list(SKIN_GROUPS)  # in sorted order
 ROMAN = ("I", "II", "III", "IV", "V", "VI")
 ARM_KEY = ["study_id", "intervention", "outcome_scale"]
 
@@ -47,69 +48,90 @@ def skin_group_arms(arms: pd.DataFrame) -> pd.DataFrame:
     """One arm per study x intervention x scale x skin group, from the ``skin_type`` arms.
 
     Only usable arms (no ``exclusion_reason``, with n, mean and SD of change) are merged; the
-    result has the columns of ``int_arm_effects`` with ``stratum_kind = 'skin_group'``.
+    result has the columns of ``int_arm_effects`` with ``stratum_kind = 'skin_group'``, one
+    row per group in key order (``ARM_KEY``, then the group).
     """
-    typed = arms[(arms["stratum_kind"] == "skin_type") & arms["exclusion_reason"].isna()].copy()
-    if typed.empty:
+    is_typed = (arms["stratum_kind"] == "skin_type").to_numpy(dtype=bool, na_value=False)
+    candidates = np.flatnonzero(is_typed & arms["exclusion_reason"].isna().to_numpy())
+    if not len(candidates):
         return arms.iloc[0:0].copy()
-    values = typed["stratum_value"]
     # one call per distinct stratum value, not per arm
-    typed["_group"] = values.map(
-        {value: skin_group_of(value) for value in values.dropna().unique()}
+    value_code, values = pd.factorize(arms["stratum_value"].take(candidates), sort=True)
+    group_of_value = np.array(
+        [GROUP_NAMES.index(g) if (g := skin_group_of(v)) else -1 for v in values] + [-1]
     )
-    # a fixed order, so the merged sums do not depend on the order DuckDB returned the rows
-    typed = typed[typed["_group"].notna()].sort_values([*ARM_KEY, "stratum_value"], kind="stable")
-    return _merge_groups(typed, list(arms.columns))
+    group = group_of_value[value_code]  # code -1 (a null value) takes the appended -1
+    keys = [_codes(arms[column].take(candidates)) for column in ARM_KEY]
+    keep = (group >= 0) & np.logical_and.reduce([k >= 0 for k in keys])  # no null key
+    if not keep.any():
+        return arms.iloc[0:0].copy()
+    keys = [k[keep] for k in keys]
+    group, value_code, candidates = group[keep], value_code[keep], candidates[keep]
+    # a fixed order, so the merged sums do not depend on the order DuckDB returned the rows:
+    # by key and group, within a group by stratum value, ties in the arms' order
+    order = np.lexsort((value_code, group, *reversed(keys)))
+    rows = candidates[order]
+    composite = np.stack([*(k[order] for k in keys), group[order]])
+    starts = np.flatnonzero(np.r_[True, (composite[:, 1:] != composite[:, :-1]).any(axis=0)])
+    return _merge_groups(arms, rows, starts, group[order][starts])
 
 
-def _merge_groups(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """All groups at once (vectorised: a registry has thousands of studies)."""
-    keys = [*ARM_KEY, "_group"]
-    n = typed["n"].astype(float)
-    m = typed["change_mean"].astype(float)
-    sd = typed["change_sd"].astype(float)
-    work = typed.assign(
-        _n=n,
-        _nm=n * m,
-        _ss=(n - 1) * sd**2 + n * m**2,
-        _imputed=typed["is_change_sd_imputed"].fillna(False).astype(bool),
-        _has_responders=typed["responders"].notna(),
-    )
-    grouped = work.groupby(keys, sort=True)
-    out = grouped.head(1).set_index(keys).sort_index()
-    sums = grouped[["_n", "_nm", "_ss"]].sum()
-    # row -> position of its group in ``sums`` (-1: a null key, in no group)
-    group_id = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
-    total = sums["_n"]
-    mean = sums["_nm"] / total
-    variance = ((sums["_ss"] - total * mean**2) / (total - 1)).clip(lower=0.0)
-    variance = variance.where(total > 1)
-    all_responders = grouped["_has_responders"].all()
+def _codes(column: pd.Series) -> np.ndarray:
+    """Integer codes in the values' sorted order; -1 for null."""
+    return pd.factorize(column, sort=True)[0]
+
+
+def _merge_groups(
+    arms: pd.DataFrame, rows: np.ndarray, starts: np.ndarray, group: np.ndarray
+) -> pd.DataFrame:
+    """Merge the arms ``rows`` (ordered; group ``g`` is ``rows[starts[g]:starts[g + 1]]``)
+    by their sufficient statistics, all groups at once (a registry has thousands)."""
+
+    def column(name: str) -> np.ndarray:
+        return arms[name].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
+
+    def sums(values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values, starts)
+
+    n, m, sd = column("n"), column("change_mean"), column("change_sd")
+    total = sums(np.nan_to_num(n))
+    mean = sums(np.nan_to_num(n * m)) / total
+    squares = sums(np.nan_to_num((n - 1) * sd**2 + n * m**2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variance = np.clip((squares - total * mean**2) / (total - 1), 0.0, None)
+    variance = np.where(total > 1, variance, np.nan)
+    responders = column("responders")
+    has_responders = ~np.isnan(responders)
+    all_responders = np.logical_and.reduceat(has_responders, starts)
+    imputed = arms["is_change_sd_imputed"].fillna(False).to_numpy(dtype=bool)[rows]
+    group_id = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(rows)]))
+
+    out = arms.take(rows[starts]).reset_index(drop=True)
     out["stratum_kind"] = "skin_group"
-    out["stratum_value"] = out.index.get_level_values("_group")
-    out["followup_weeks"] = grouped["followup_weeks"].max()
+    out["stratum_value"] = pd.Series(np.asarray(GROUP_NAMES, dtype=object)[group], dtype="str")
+    out["followup_weeks"] = np.fmax.reduceat(column("followup_weeks"), starts)
     out["n"] = total.astype(int)
-    out["n_patients"] = grouped["n_patients"].sum().astype(int)
-    for column in ("baseline_mean", "baseline_sd", "followup_mean", "followup_sd"):
-        out[column] = None
+    out["n_patients"] = sums(np.nan_to_num(column("n_patients"))).astype(int)
+    for name in ("baseline_mean", "baseline_sd", "followup_mean", "followup_sd"):
+        if name in out.columns:
+            out[name] = None
     out["change_mean"] = mean
-    out["change_sd"] = variance.pow(0.5)
-    out["is_change_sd_imputed"] = grouped["_imputed"].any()
-    out["responders"] = grouped["responders"].sum().where(all_responders)
-    out["data_origin"] = _joined(work, group_id, sums.index, "data_origin").reindex(out.index)
+    out["change_sd"] = _plain(pd.Series(variance**0.5), float)
+    out["is_change_sd_imputed"] = np.logical_or.reduceat(imputed, starts)
+    merged = pd.Series(sums(np.nan_to_num(responders))).where(all_responders)
+    out["responders"] = _plain(merged, int)
+    for name in ("data_origin", "conversion"):
+        if name in out.columns:
+            values = arms[name].take(rows)
+            joined = joined_per_group(values, group_id, len(starts))
+            out[name] = pd.Series(joined, dtype=values.dtype)
     out["yi"] = mean
-    out["vi"] = variance / total
-    out["exclusion_reason"] = None
-    out.loc[~(variance > 0).fillna(False), "exclusion_reason"] = (
-        "zero variance (every patient changed equally)"
-    )
-    if "conversion" in out.columns:
-        out["conversion"] = _joined(work, group_id, sums.index, "conversion").reindex(out.index)
-    frame = out.reset_index().drop(columns="_group")
-    frame["responders"] = _plain(frame["responders"], int)
-    frame["change_sd"] = _plain(frame["change_sd"], float)
-    frame["vi"] = _plain(frame["vi"], float)
-    return frame[columns]
+    out["vi"] = _plain(pd.Series(variance / total), float)
+    zero = ~(variance > 0)
+    out["exclusion_reason"] = np.where(
+        zero, "zero variance (every patient changed equally)", None
+    ).astype(object)
+    return out
 
 
 def _plain(values: pd.Series, kind: type[int] | type[float]) -> object:

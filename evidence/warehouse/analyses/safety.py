@@ -64,7 +64,8 @@ def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
     for source, frame in (("patient_level", patient), ("study_level", study)):
         if frame.empty:
             continue
-        group = pd.Series([skin_group_of(skin) for skin in frame["skin"]], index=frame.index)
+        skins = frame["skin"]
+        group = skins.map({skin: skin_group_of(skin) for skin in skins.dropna().unique()})
         in_group = group.notna()
         strata = [
             frame.assign(stratum_kind="all", stratum_value="all"),
@@ -162,7 +163,9 @@ def _base(outcome: str, kind: str, value: str, part: pd.DataFrame) -> dict[str, 
         "stratum_kind": kind,
         "stratum_value": value,
         "k_studies": len(part),
-        "data_origins": ",".join(sorted(set(part["data_origin"].dropna()))) if len(part) else "",
+        "data_origins": ",".join(sorted(part["data_origin"].dropna().unique()))
+        if len(part)
+        else "",
     }
 
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,7 +50,10 @@ def connect_write(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     one on the build file), this one joins its database instance: DuckDB's instance cache
     (same path, same config). Closing it then leaves the file as it is; only closing the
     last connection checkpoints.
+
+    A build file still being started (:func:`open_build`) is waited for first.
     """
+    _started(path)
     con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
     try:
         yield con
@@ -108,17 +112,73 @@ def writer_lock(
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def start_build(warehouse: Path) -> Path:
-    """Copy the published warehouse (if any) to a fresh build file and return its path.
+#: Builds being started or held open, by path: (the connection holding it, the warehouse).
+_BUILDS: dict[str, tuple[Future[duckdb.DuckDBPyConnection], Path]] = {}
 
-    Call with the writer lock held. A build file left by a crashed run is discarded.
+
+def open_build(
+    warehouse: Path, prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+) -> Path:
+    """Start a run's build file and return its path at once.
+
+    A background thread copies the published warehouse (if any) to a fresh build file, opens
+    the connection that holds the build open until :func:`close_build` and calls ``prepare``
+    on it; a run validates its files meanwhile (they never read the build: the scratch files
+    take the published warehouse's ``ingest_log``, see :func:`published_source`).
+    :func:`connect_write` on the build waits for the thread, and raises what it raised. Call
+    with the writer lock held. A build file left by a crashed run is discarded.
     """
     build = build_path_for(warehouse)
     for leftover in (build, wal_path_for(build)):
         leftover.unlink(missing_ok=True)
-    if warehouse.exists():
-        shutil.copyfile(warehouse, build)
+
+    def start() -> duckdb.DuckDBPyConnection:
+        if warehouse.exists():
+            shutil.copyfile(warehouse, build)
+        con = duckdb.connect(str(build), config=DUCKDB_CONFIG)
+        try:
+            if prepare is not None:
+                prepare(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-start")
+    _BUILDS[_key(build)] = (starter.submit(start), warehouse)
+    starter.shutdown(wait=False)  # the thread ends with its one job
     return build
+
+
+def close_build(build: Path, *, quietly: bool = False) -> None:
+    """Close the connection holding ``build`` open: DuckDB checkpoints it. Waits for the
+    build's start; ``quietly`` (a run that failed anyway) ignores a start that failed."""
+    entry = _BUILDS.pop(_key(build), None)
+    if entry is None:
+        return
+    try:
+        con = entry[0].result()
+    except Exception:
+        if quietly:
+            return
+        raise
+    con.close()
+
+
+def published_source(build: Path) -> Path | None:
+    """The published warehouse a build in progress was copied from (None: no such build)."""
+    entry = _BUILDS.get(_key(build))
+    return None if entry is None else entry[1]
+
+
+def _started(path: Path) -> None:
+    entry = _BUILDS.get(_key(path))
+    if entry is not None:
+        entry[0].result()
+
+
+def _key(path: Path) -> str:
+    return os.path.abspath(path)
 
 
 def publish_build(warehouse: Path) -> None:

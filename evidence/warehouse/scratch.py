@@ -48,21 +48,37 @@ def scratch_dir_for(build: Path) -> Path:
 
 
 @contextmanager
-def scratch_space(build: Path) -> Iterator[Path]:
+def scratch_space(build: Path, published: Path | None = None) -> Iterator[Path]:
     """A fresh scratch folder beside the build file holding a snapshot of its ``ingest_log``.
 
-    Call with the writer lock held; the folder is removed when the block ends.
+    ``published``: take the snapshot from the published warehouse the build is being copied
+    from (the same log: nothing is loaded before the files are validated), so validation
+    need not wait for the copy; no such file: an empty log. Call with the writer lock held;
+    the folder is removed when the block ends.
     """
     scratch = scratch_dir_for(build)
     shutil.rmtree(scratch, ignore_errors=True)  # left by a crashed run
     scratch.mkdir(parents=True)
     try:
-        with connect.connect_write(build) as con:
-            ensure_tables(con)
-            con.sql("select * from ingest_log").to_parquet(str(scratch / LOG_SNAPSHOT))
+        if published is None:
+            with connect.connect_write(build) as con:
+                ensure_tables(con)
+                _snapshot_log(con, scratch)
+        elif published.exists():
+            with connect.connect_read(published) as con:
+                _snapshot_log(con, scratch)
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _snapshot_log(con: duckdb.DuckDBPyConnection, scratch: Path) -> None:
+    tables = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = 'main' and table_name = 'ingest_log'"
+    ).fetchall()
+    if tables[0][0]:
+        con.sql("select * from ingest_log").to_parquet(str(scratch / LOG_SNAPSHOT))
 
 
 def scratch_file_for(scratch: Path, source_file: str) -> Path:
@@ -78,10 +94,11 @@ def validate_isolated(
     path.unlink(missing_ok=True)
     with connect.connect_write(path) as con:
         ensure_tables(con)
-        con.execute(
-            "insert into ingest_log select * from read_parquet($path)",
-            {"path": str(scratch / LOG_SNAPSHOT)},
-        )
+        if (scratch / LOG_SNAPSHOT).exists():  # none: no warehouse yet, nothing ingested
+            con.execute(
+                "insert into ingest_log select * from read_parquet($path)",
+                {"path": str(scratch / LOG_SNAPSHOT)},
+            )
         return validate_in(con, landing, source_file, strict=strict)
 
 

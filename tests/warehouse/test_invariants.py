@@ -221,3 +221,36 @@ def test_a_run_checkpoints_its_build_once_when_it_publishes(tmp_path: Path) -> N
             assert con.execute("select count(*) from t").fetchall() == [(1000,)]
     assert not wal_path_for(warehouse).exists()
     assert rows(warehouse, "select count(*), sum(x) from t") == [(1000, 499500)]
+
+
+def test_a_build_that_fails_to_start_fails_its_first_step_and_is_discarded(
+    tmp_path: Path,
+) -> None:
+    """The build is started in the background; what goes wrong there reaches the first step
+    that opens it, and the run leaves the published warehouse as it was."""
+    import duckdb  # noqa: PLC0415
+    import pytest  # noqa: PLC0415
+
+    from evidence.warehouse import connect  # noqa: PLC0415
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table t as select 1 as x")
+
+    def broken(con: duckdb.DuckDBPyConnection) -> None:
+        raise RuntimeError("cannot prepare the build")
+
+    with connect.writer_lock(warehouse):
+        build = connect.open_build(warehouse, broken)
+        assert connect.published_source(build) == warehouse
+        with (
+            pytest.raises(RuntimeError, match="cannot prepare the build"),
+            connect.connect_write(build),
+        ):
+            pass
+        with pytest.raises(RuntimeError, match="cannot prepare the build"):
+            connect.close_build(build)
+        assert connect.published_source(build) is None
+        connect.discard_build(warehouse)
+    assert not build.exists()
+    assert rows(warehouse, "select * from t") == [(1,)]

@@ -20,10 +20,3 @@ def records(
         }
         for row in rel.fetchall()
     ]
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_name = ?", [name]
-    ).fetchone()
-    return bool(found and found[0])

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from evidence.reporting._rows import has_table, records
+from evidence.reporting._rows import records
 from evidence.reporting.context import (
     AdverseEventReport,
     EstimateChange,
@@ -25,6 +25,7 @@ from evidence.reporting.context import (
     StudyRecord,
     SubgroupTest,
 )
+from evidence.warehouse.tables import has_table
 
 STRATUM_ORDER = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "I-III": 7, "IV-VI": 8}
 

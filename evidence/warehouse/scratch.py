@@ -37,7 +37,7 @@ from evidence.warehouse.load import (
 )
 from evidence.warehouse.load import validate_file as validate_in
 from evidence.warehouse.row_rules import fail_duplicate_keys
-from evidence.warehouse.tables import ensure_tables
+from evidence.warehouse.tables import ensure_tables, has_table
 
 LOG_SNAPSHOT = "ingest_log.parquet"
 SCRATCH_ALIAS = "scratch"
@@ -73,11 +73,7 @@ def scratch_space(build: Path, published: Path | None = None) -> Iterator[Path]:
 
 
 def _snapshot_log(con: duckdb.DuckDBPyConnection, scratch: Path) -> None:
-    tables = con.execute(
-        "select count(*) from information_schema.tables where table_catalog = current_database() "
-        "and table_schema = 'main' and table_name = 'ingest_log'"
-    ).fetchall()
-    if tables[0][0]:
+    if has_table(con, "ingest_log"):
         con.sql("select * from ingest_log").to_parquet(str(scratch / LOG_SNAPSHOT))
 
 

@@ -64,3 +64,11 @@ def _add_new_columns(
     for name, typ, _ in contract_columns(model):
         if name not in present:
             con.execute(f"alter table {table} add column {name} {typ}")
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether ``name`` is a table or view of the connection's databases."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_name = ?", [name]
+    ).fetchall()  # read to the end: DuckDB 2.0 refuses more work beside a half-read result
+    return bool(found[0][0])

@@ -2,11 +2,13 @@
 
 ``python -m benchmarks.run --rows 1000000 3000000 10000000 --formats csv parquet --bad 0 0.01``
 generates missing inputs (seeded, SYNTHETIC) under benchmarks/data, then for each file runs
-the plain-DuckDB baseline and the pipeline (validate + load + aggregate + pool, no Prefect)
-in fresh processes, measuring wall seconds and peak resident memory of each process, and
-prints their ratio. ``--incremental`` then times adding one new 10,000-row file (studies not
-yet loaded) to the warehouse each clean run built. ``--prefect`` also measures Prefect's fixed
-costs: a cold ephemeral API start and the per-task overhead.
+the plain-DuckDB baseline, the floor (the baseline's work plus the contract's checks and
+nothing else: ``benchmarks.floor``) and the pipeline (validate + load + aggregate + pool, no
+Prefect) in fresh processes, measuring wall seconds and peak resident memory of each process,
+and prints the floor's and the pipeline's ratios to the baseline. ``--incremental`` then times
+adding one new 10,000-row file (studies not yet loaded) to the warehouse each clean run built.
+``--prefect`` also measures Prefect's fixed costs: a cold ephemeral API start and the per-task
+overhead.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def main() -> None:
     )
     header = (
         f"{'rows':>10} {'format':>7} {'bad':>5} | {'baseline s':>10} {'MB':>6} | "
-        f"{'pipeline s':>10} {'MB':>6} | {'ratio':>6} | quarantined"
+        f"{'floor s':>8} {'ratio':>6} | {'pipeline s':>10} {'MB':>6} | {'ratio':>6} | quarantined"
     )
     print(header)
     print("-" * len(header))
@@ -124,6 +126,9 @@ def main() -> None:
                             f"{work}/b.duckdb",
                         ]
                     )
+                    floor, _floor_s, _floor_mb = measure(
+                        [sys.executable, "-m", "benchmarks.floor", str(source), f"{work}/f.duckdb"]
+                    )
                     pipe, _pipe_s, pipe_mb = measure(
                         [
                             sys.executable,
@@ -140,6 +145,7 @@ def main() -> None:
                     print(
                         f"{rows:>10} {fmt:>7} {bad:>5} | "
                         f"{base['seconds']:>10.2f} {base_mb:>6.0f} | "
+                        f"{floor['seconds']:>8.2f} {floor['seconds'] / base['seconds']:>6.2f} | "
                         f"{pipe['seconds']:>10.2f} {pipe_mb:>6.0f} | "
                         f"{pipe['seconds'] / base['seconds']:>6.2f} | "
                         f"{pipe['rows_quarantined']}{expected}  steps {_steps(pipe)}",

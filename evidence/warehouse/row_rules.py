@@ -31,11 +31,21 @@ def fail_duplicate_keys(
 ) -> None:
     """Rows whose key repeats within the file are all refused (which one is right is
     unknown); so are rows whose key is already loaded from another file."""
-    key_columns = KEYS[layout]
-    key = ", ".join(key_columns)
-    keys = ", ".join("v." + k for k in key_columns)
-    label = ",".join(key_columns)
-    target = TARGET_TABLES[layout]
+    fail_repeated_keys(con, layout, valid, failed)
+    fail_keys_in_warehouse(con, source_file, layout, valid, failed)
+
+
+def _key(layout: str) -> tuple[tuple[str, ...], str, str]:
+    """(key columns, the key as a list, its label) of a layout."""
+    columns = KEYS[layout]
+    return columns, ", ".join("v." + k for k in columns), ",".join(columns)
+
+
+def fail_repeated_keys(
+    con: duckdb.DuckDBPyConnection, layout: str, valid: str, failed: str
+) -> None:
+    """``unique_key``: every row whose key another row of the file has too."""
+    key_columns, keys, label = _key(layout)
     repeated = " and ".join(f"v.{k} is not distinct from d.{k}" for k in key_columns)
     con.execute(
         f"""
@@ -43,11 +53,20 @@ def fail_duplicate_keys(
         select v.source_row, $label, concat_ws('|', {keys}),
                'unique_key', 'another row of this file has the same key (' || $label || ')'
         from {valid} v
-        semi join (select {key} from {valid} group by all having count(*) > 1) d
+        semi join (select {", ".join(key_columns)} from {valid} group by all
+                   having count(*) > 1) d
             on {repeated}
         """,
         {"label": label},
     )
+
+
+def fail_keys_in_warehouse(
+    con: duckdb.DuckDBPyConnection, source_file: str, layout: str, valid: str, failed: str
+) -> None:
+    """``unique_key_in_warehouse``: rows whose key is already loaded from another file."""
+    key_columns, keys, label = _key(layout)
+    target = TARGET_TABLES[layout]
     match = " and ".join(f"t.{k} = v.{k}" for k in key_columns)
     # An inner join, so DuckDB builds its hash table on the file's rows and probes the
     # warehouse with it (a correlated EXISTS hashed the whole warehouse: 1.2 s at 10M rows).

@@ -36,7 +36,7 @@ from evidence.warehouse.load import (
     stage_failed_rows,
 )
 from evidence.warehouse.load import validate_file as validate_in
-from evidence.warehouse.row_rules import fail_duplicate_keys
+from evidence.warehouse.row_rules import fail_keys_in_warehouse
 from evidence.warehouse.tables import ensure_tables, has_table
 
 LOG_SNAPSHOT = "ingest_log.parquet"
@@ -149,12 +149,4 @@ def recheck_warehouse_keys(con: duckdb.DuckDBPyConnection, validated: ValidatedF
         "'unknown_column')"
     ).fetchall()[0][0]:
         return  # a refused file: its rows were never validated one by one
-    recheck = f"{validated.staging}.recheck_{validated.tag}"
-    con.execute(f"create or replace table {recheck} as select * from {failed} where false")
-    try:
-        fail_duplicate_keys(con, validated.source_file, staged.layout, valid, recheck)
-        con.execute(
-            f"insert into {failed} select * from {recheck} where rule = 'unique_key_in_warehouse'"
-        )
-    finally:
-        con.execute(f"drop table if exists {recheck}")
+    fail_keys_in_warehouse(con, validated.source_file, staged.layout, valid, failed)

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.baseline import AGGREGATE
+from evidence.warehouse.load import optimizers_disabled
 from evidence.warehouse.sql_contract import ROW_PASSED, validation_select
 from evidence.warehouse.staging import stage_file
 from schemas.privacy import AGE_COLUMN
@@ -47,12 +48,11 @@ def main() -> None:
         age_column=AGE_COLUMN,
         numbered=staged.stream is None,
     )
-    # As in the pipeline's pass: a vocabulary check stays an expression, not a join.
-    con.execute("set disabled_optimizers = 'in_clause'")
-    con.execute(
-        f"create table outcomes as select * exclude (_fails) from ({checked}) where {ROW_PASSED}"
-    )
-    con.execute("set disabled_optimizers = ''")
+    with optimizers_disabled(con, "in_clause"):  # as in the pipeline's pass
+        con.execute(
+            f"create table outcomes as select * exclude (_fails) from ({checked}) "
+            f"where {ROW_PASSED}"
+        )
     key = ", ".join(PATIENT_KEY)
     repeated = con.sql(
         f"select count(*) from (select {key} from outcomes group by all having count(*) > 1)"

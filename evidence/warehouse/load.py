@@ -310,7 +310,7 @@ def _validate_rows_in_sql(
         flags=flags,
     )
     row = _row_number(numbered=numbered)
-    with _optimizers_disabled(con, "in_clause"):
+    with optimizers_disabled(con, "in_clause"):
         con.execute(f"create table {checked} as {select}")
     if flags and con.sql(f"select count({IDENTIFIER_FLAG}) from {checked}").fetchall()[0][0]:
         con.execute(f"drop table {checked}")
@@ -346,7 +346,7 @@ def _row_number(*, numbered: bool) -> str:
 
 
 @contextmanager
-def _optimizers_disabled(con: duckdb.DuckDBPyConnection, names: str) -> Iterator[None]:
+def optimizers_disabled(con: duckdb.DuckDBPyConnection, names: str) -> Iterator[None]:
     """DuckDB turns a vocabulary check (``x in (...)`` with six or more words) into a join,
     which makes the validation pass several times slower; keep it an expression here."""
     before = con.sql("select current_setting('disabled_optimizers')").fetchall()[0][0]

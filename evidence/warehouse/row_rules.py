@@ -19,20 +19,12 @@ def apply_row_rules(
     con: duckdb.DuckDBPyConnection, source_file: str, layout: str, valid: str, failed: str
 ) -> None:
     """Add the failures of every cross-row rule to ``failed``."""
-    fail_duplicate_keys(con, source_file, layout, valid, failed)
+    fail_repeated_keys(con, layout, valid, failed)
+    fail_keys_in_warehouse(con, source_file, layout, valid, failed)
     if layout == "patient":
         fail_unpaired_split_face_rows(con, valid, failed)
     else:
         fail_strata_exceeding_total(con, valid, failed)
-
-
-def fail_duplicate_keys(
-    con: duckdb.DuckDBPyConnection, source_file: str, layout: str, valid: str, failed: str
-) -> None:
-    """Rows whose key repeats within the file are all refused (which one is right is
-    unknown); so are rows whose key is already loaded from another file."""
-    fail_repeated_keys(con, layout, valid, failed)
-    fail_keys_in_warehouse(con, source_file, layout, valid, failed)
 
 
 def _key(layout: str) -> tuple[tuple[str, ...], str, str]:

@@ -1,9 +1,10 @@
 """The floor: the baseline's own work plus the contract's checks, and nothing else.
 
 ``python -m benchmarks.floor FILE DBFILE`` prints one JSON line with the seconds taken, like
-``benchmarks.baseline``. It is a lower bound for any pipeline that must check every row
-against the contract before storing it, measured on the same file and in the same run as the
-baseline, so the runner can say how close to the plain-DuckDB time a checked load can get:
+``benchmarks.baseline``. It is a lower bound for a DuckDB pipeline that checks the text of
+every cell against the contract before it stores the row, measured on the same file and in
+the same run as the baseline, so the runner can say how close to the plain-DuckDB time such a
+checked load can get:
 
 1. one DuckDB pass reads the file as the pipeline does (every cell as text, so that nothing is
    lost before it is checked), checks each row against the contract compiled to SQL

@@ -25,6 +25,7 @@ import duckdb
 
 from evidence.errors import RowFailure, UnreadableFileError
 from evidence.warehouse.deidentify import cells_identify_sql, find_identifiers, name_findings
+from evidence.warehouse.manifest import read_manifest
 from evidence.warehouse.row_rules import apply_row_rules
 from evidence.warehouse.sql_contract import ROW_PASSED, quote, sql_literal, validation_select
 from evidence.warehouse.staging import (
@@ -71,6 +72,7 @@ class ValidatedFile:
     skip_status: str | None = None  # unchanged | duplicate_content | unreadable
     message: str = ""
     staging: str = STAGING  # where its staging relations are (an attached file's schema)
+    manifest: str | None = None  # the declarations of its manifest (Manifest.recorded())
 
 
 def discover_files(landing: Path) -> list[str]:
@@ -98,15 +100,17 @@ def _now() -> datetime:
 
 
 def seen_content(
-    con: duckdb.DuckDBPyConnection, source_file: str, sha: str
+    con: duckdb.DuckDBPyConnection, source_file: str, sha: str, manifest: str | None = None
 ) -> tuple[str, str] | None:
-    """(status, message) when this content is already in ``ingest_log``, else None:
-    ``unchanged`` under the same name, ``duplicate_content`` under another."""
+    """(status, message) when this content, with the same manifest, is already in
+    ``ingest_log``, else None: ``unchanged`` under the same name, ``duplicate_content`` under
+    another."""
     names = [
         name
         for (name,) in con.execute(
-            "select source_file from ingest_log where sha256 = $sha order by source_file",
-            {"sha": sha},
+            "select source_file from ingest_log where sha256 = $sha "
+            "and manifest is not distinct from $manifest order by source_file",
+            {"sha": sha, "manifest": manifest},
         ).fetchall()
     ]
     if not names:
@@ -127,23 +131,35 @@ def validate_file(
     sha = file_sha256(path)
     tag = sha[:16]
     size = path.stat().st_size
-    seen = seen_content(con, source_file, sha)
+    try:
+        manifest = read_manifest(path)
+    except UnreadableFileError as exc:
+        return ValidatedFile(source_file, sha, size, tag, None, exc.status, exc.reason)
+    recorded = manifest.recorded() if manifest else None
+    seen = seen_content(con, source_file, sha, recorded)
     if seen is not None:
         status, message = seen
-        return ValidatedFile(source_file, sha, size, tag, None, status, message)
+        return ValidatedFile(source_file, sha, size, tag, None, status, message, manifest=recorded)
     con.execute("create schema if not exists _ingest")
+    pseudonyms = manifest.study_pseudonyms if manifest else frozenset()
     try:
         try:
-            staged = _stage_and_check(con, source_file, path, tag, strict=strict, by_line=False)
+            staged = _stage_and_check(
+                con, source_file, path, tag, strict=strict, by_line=False, pseudonyms=pseudonyms
+            )
         except duckdb.Error:
             # A CSV line DuckDB cannot split, met during the first full read (the checking
             # pass): read the file again line by line, quarantining the malformed lines.
             if path.suffix.lower() != ".csv":
                 raise
-            staged = _stage_and_check(con, source_file, path, tag, strict=strict, by_line=True)
+            staged = _stage_and_check(
+                con, source_file, path, tag, strict=strict, by_line=True, pseudonyms=pseudonyms
+            )
     except UnreadableFileError as exc:
         return ValidatedFile(source_file, sha, size, tag, None, exc.status, exc.reason)
-    return ValidatedFile(source_file, sha, size, tag, staged)
+    if manifest is not None:
+        staged = replace(staged, notes=(*staged.notes, manifest.note()))
+    return ValidatedFile(source_file, sha, size, tag, staged, manifest=recorded)
 
 
 def _stage_and_check(
@@ -154,10 +170,11 @@ def _stage_and_check(
     *,
     strict: bool,
     by_line: bool,
+    pseudonyms: frozenset[str] = frozenset(),
 ) -> StagedFile:
     raw, valid, failed = (f"_ingest.{kind}_{tag}" for kind in ("raw", "valid", "failed"))
     drop_staging(con, tag)
-    staged = stage_file(con, path, raw, by_line=by_line)
+    staged = replace(stage_file(con, path, raw, by_line=by_line), pseudonyms=pseudonyms)
     con.execute(
         f"create table {valid} as select * from (select "
         + ", ".join(f"null::{t} as {n}" for n, t, _ in contract_columns(LAYOUTS[staged.layout]))
@@ -220,7 +237,7 @@ def _file_refusals(
     if staged.layout == "patient":
         headers = list(staged.headers)
         findings = (
-            find_identifiers(con, staged.table, headers, staged.stream)
+            find_identifiers(con, staged.table, headers, staged.stream, staged.pseudonyms)
             if cells
             else name_findings(headers)[0]
         )
@@ -299,7 +316,8 @@ def _validate_rows_in_sql(
     numbered = staged.stream is None
     flags = {}
     if scan_identifiers:
-        flags[IDENTIFIER_FLAG] = cells_identify_sql(name_findings(list(staged.headers))[1])
+        scanned = name_findings(list(staged.headers))[1]
+        flags[IDENTIFIER_FLAG] = cells_identify_sql(scanned, staged.pseudonyms)
     select = validation_select(
         staged.stream or staged.table,
         staged.layout,
@@ -379,6 +397,11 @@ def load_file(con: duckdb.DuckDBPyConnection, validated: ValidatedFile, run_id: 
         return FileOutcome(v.source_file, v.sha256, "unchanged", message="already loaded")
     con.execute("begin transaction")
     try:
+        # the same content read again under a new manifest replaces its own log line
+        con.execute(
+            "delete from ingest_log where source_file = $source and sha256 = $sha",
+            {"source": v.source_file, "sha": v.sha256},
+        )
         if v.staged is None:
             outcome = FileOutcome(
                 v.source_file, v.sha256, v.skip_status or "unreadable", message=v.message
@@ -541,7 +564,7 @@ def _log(
     con.execute(
         """
         insert into ingest_log values ($source, $sha, $layout, $origin, $status, $rows_in,
-            $loaded, $quarantined, $bytes, $unknown, $message, $run, $at)
+            $loaded, $quarantined, $bytes, $unknown, $message, $run, $at, $manifest)
         """,
         {
             "source": outcome.source_file,
@@ -557,6 +580,7 @@ def _log(
             "message": outcome.message or None,
             "run": run_id,
             "at": _now(),
+            "manifest": v.manifest,
         },
     )
 

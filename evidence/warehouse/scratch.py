@@ -131,7 +131,7 @@ def recheck_seen_content(con: duckdb.DuckDBPyConnection, validated: ValidatedFil
     """Skip a file whose content was loaded earlier in this run (under another name)."""
     if validated.staged is None:
         return validated
-    seen = seen_content(con, validated.source_file, validated.sha256)
+    seen = seen_content(con, validated.source_file, validated.sha256, validated.manifest)
     if seen is None:
         return validated
     status, message = seen

@@ -58,6 +58,7 @@ class StagedFile:
     headers: tuple[str, ...] = ()  # as in the file, in order
     redacted: tuple[str, ...] = ()  # headers refused as direct identifiers
     stream: str | None = None  # the rows in file order without _row (see readers.RawFile)
+    pseudonyms: frozenset[str] = frozenset()  # columns its manifest declares study pseudonyms
 
 
 def detect_layout(headers: list[str]) -> str | None:

@@ -24,6 +24,9 @@ def test_bad_file_gives_its_listed_error(case: dict, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
     shutil.copy(CORPUS / case["file"], landing)
+    manifest = CORPUS / f"{case['file']}.manifest.json"
+    if manifest.exists():
+        shutil.copy(manifest, landing)
     warehouse = tmp_path / "w.duckdb"
     (outcome,) = ingest(landing, warehouse)
 

@@ -103,6 +103,29 @@ def test_rerun_of_same_files_adds_no_rows(landing: Path, tmp_path: Path) -> None
     assert again == snapshot
 
 
+def test_manifest_added_after_a_refusal_reads_the_same_file_again(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    write(
+        empty_landing / "registry.csv",
+        PATIENT_HEADER
+        + "S1,10000001,microneedling,IV,boxcar,3,2,3,12,,\n"
+        + "S1,10000002,microneedling,IV,boxcar,3,2,3,12,,\n",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    (refused,) = ingest(empty_landing, warehouse)
+    assert (refused.rows_loaded, refused.rows_quarantined) == (0, 2)
+    write(empty_landing / "registry.csv.manifest.json", '{"study_pseudonyms": ["subject_id"]}')
+    (again,) = ingest(empty_landing, warehouse)
+    assert (again.status, again.rows_loaded, again.rows_quarantined) == ("loaded", 2, 0)
+    assert rows(warehouse, "select status, manifest from ingest_log") == [
+        ("loaded", '{"study_pseudonyms": ["subject_id"]}')
+    ]
+    assert rows(warehouse, "select count(*) from quarantine") == [(0,)]
+    (third,) = ingest(empty_landing, warehouse)
+    assert third.status == "unchanged"
+
+
 def test_changed_file_under_same_name_supersedes_its_earlier_version(
     empty_landing: Path, tmp_path: Path
 ) -> None:

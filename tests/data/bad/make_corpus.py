@@ -59,12 +59,17 @@ def study_rows(rows: list[dict[str, str]]) -> list[list[str]]:
     return out
 
 
-def case(name: str, content: str | bytes, **expected: object) -> None:
+def case(
+    name: str, content: str | bytes, *, manifest: str | None = None, **expected: object
+) -> None:
+    """One corpus file (and, with ``manifest``, the manifest beside it) and what it must give."""
     path = HERE / name
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
         path.write_text(content, encoding="utf-8")
+    if manifest is not None:
+        (HERE / f"{name}.manifest.json").write_text(manifest, encoding="utf-8")
     CASES.append({"file": name, **expected})
 
 
@@ -194,6 +199,31 @@ def main() -> None:
          status="loaded", rows_in=3, rows_loaded=0, rows_quarantined=3,
          failures=[[2, "subject_id", "direct_identifier"]],
          message_in_quarantine="medical record number", redacted="12345679")
+    # --- pseudonyms are not identifiers; labelled and bare record numbers are --------------
+    case("subject_id_sequential_pseudonyms.csv",
+         csv_text(P_HEADER, patient_rows(subject_id={0: "P9999998", 1: "P9999999", 2: "P10000000"})),
+         status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0)
+    case("subject_id_labelled_record_number.csv",
+         csv_text(P_HEADER, patient_rows(subject_id={0: "s01", 1: "MRN0012345", 2: "s03"})),
+         status="loaded", rows_in=3, rows_loaded=0, rows_quarantined=3,
+         failures=[[2, "subject_id", "direct_identifier"]],
+         message_in_quarantine="medical record number", redacted="MRN0012345")
+    declared = '{"study_pseudonyms": ["subject_id"]}\n'
+    case("subject_id_numbers_declared.csv",
+         csv_text(P_HEADER, patient_rows(subject_id={0: "12345678", 1: "12345679", 2: "12345680"})),
+         manifest=declared, status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0,
+         message="subject_id declared as study pseudonyms")
+    case("subject_id_declared_still_refuses_dates.csv",
+         csv_text(P_HEADER, patient_rows(subject_id={1: "1990-04-01"})),
+         manifest=declared, status="loaded", rows_in=3, rows_loaded=0, rows_quarantined=3,
+         failures=[[2, "subject_id", "direct_identifier"]], message_in_quarantine="full date",
+         redacted="1990-04-01")
+    case("manifest_unknown_declaration.csv", csv_text(P_HEADER, patient_rows()),
+         manifest='{"pseudonyms": ["subject_id"]}\n', status="unreadable",
+         message="not a known declaration")
+    case("manifest_not_json.csv", csv_text(P_HEADER, patient_rows()),
+         manifest="subject_id: pseudonym\n", status="unreadable",
+         message="cannot be read as JSON")
     case("age_over_89.csv", csv_text([*P_HEADER, "age_years"],
                                      [[*r, a] for r, a in zip(patient_rows(), ["93", "90+", "45"], strict=True)]),
          status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0, stored_ages=[90, 90, 45])

@@ -47,6 +47,15 @@ STUDY_KEY = (
     "followup_weeks",
 )
 
+#: The longest cell a file may hold, in characters (the csv module's own default limit): no
+#: value of either contract comes near it, so a longer cell is a pasted document, an image or a
+#: quote left open. Its row is refused (rule ``oversized_cell``); the rest of the file loads.
+MAX_CELL_CHARS = 131_072
+OVERSIZED_ADVICE = (
+    f"a cell may hold at most {MAX_CELL_CHARS:,} characters (a pasted document or image, or a "
+    "quote left open?): shorten the cell or drop the column"
+)
+
 #: Non-null columns that a file may leave out because a parser fills them in.
 DEFAULTED_COLUMNS: dict[str, set[str]] = {"patient": {"side", "data_origin"}, "study": set()}
 

@@ -184,10 +184,9 @@ def _stage_and_check(
         f"create table {failed} (row_number bigint, column_name varchar, value varchar, "
         "rule varchar, message varchar)"
     )
-    con.execute(
-        f"insert into {failed} select _row, null, line, 'malformed_line', "
-        f"'line cannot be split into the header''s columns: ' || reason from {raw}_malformed"
-    )
+    con.execute(f"insert into {failed} select * from {raw}_lines")
+    if staged.cell_failures:
+        con.executemany(f"insert into {failed} values (?, ?, ?, ?, ?)", staged.cell_failures)
     staged, refusals = _file_refusals(con, staged, strict=strict, cells=False)
     # A patient file read by DuckDB has its cells scanned for identifiers by the checking
     # pass itself, unless it is refused anyway (then one scan finds every identifier).
@@ -219,7 +218,7 @@ def stage_failed_rows(
     missing = f"""
         select row_number from {failed}
         except select _row from {rawfail}
-        except select _row from {raw}_malformed
+        except select _row from {raw}_lines
     """
     if con.sql(f"select count(*) from ({missing})").fetchall()[0][0]:
         con.execute(
@@ -499,9 +498,16 @@ def failures_sql(tag: str, staged: StagedFile, staging: str = STAGING) -> str:
     def cell(header: str) -> str:
         return redacted if header in staged.redacted else f"r.{quote(header)}"
 
-    cases = [f"when '{name}' then {cell(header)}" for name, header in staged.columns.items()] + [
-        f"when '{_sql_text(header)}' then {redacted}" for header in staged.redacted
-    ]
+    def shown(header: str) -> str:
+        """The failing cell as in the file; the reader's value where the row has none (a line
+        kept out of the file's view, a formula without its value)."""
+        return redacted if header in staged.redacted else f"coalesce(r.{quote(header)}, f.value)"
+
+    named = set(staged.columns.values()) | set(staged.redacted)
+    cases = [f"when '{name}' then {shown(header)}" for name, header in staged.columns.items()]
+    cases += [f"when '{_sql_text(header)}' then {redacted}" for header in staged.redacted]
+    # a failure of the line itself names the file's column (e.g. an oversized cell)
+    cases += [f"when '{_sql_text(h)}' then {shown(h)}" for h in staged.headers if h not in named]
     value = f"case f.column_name {' '.join(cases)} else f.value end" if cases else "f.value"
     fields = ", ".join(
         f"'{_sql_text(header)}': {cell(header)}" for header in ("_row", *staged.headers)

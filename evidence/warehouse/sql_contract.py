@@ -15,6 +15,8 @@ import pandera.pandas as pa
 
 from schemas.raw import (
     LAYOUTS,
+    MAX_CELL_CHARS,
+    OVERSIZED_ADVICE,
     PATIENT_PARSER_SQL,
     PATIENT_ROW_CHECK_SQL,
     RULE_COLUMNS,
@@ -33,6 +35,8 @@ _UNPADDED = "[^ \\t\\n\\r\\x0b\\x0c](.*[^ \\t\\n\\r\\x0b\\x0c])?"
 SQL_TYPES = {"Int64": "bigint", "Float64": "double", "boolean": "boolean"}
 #: A row of ``validation_select`` that failed no check.
 ROW_PASSED = "_fails is null"
+#: How much of a long cell the quarantine keeps (its start, then its length).
+SHOWN_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -250,13 +254,22 @@ def validation_select(
         row_breaks.append(f"not coalesce({ok}, false)")
     names = [cast.name for cast in casts]
     failures = ", ".join(f"({f})" for f in [*cell_failures.values(), *row_failures])
+    failed = f"list_filter([{failures}], lambda f: f is not null)"
+    oversized = [_oversized(h, alias) for h, alias in raw_cells.items()]
+    if oversized:
+        # a line with a cell over the limit fails for that alone, as the line-by-line reader
+        # refuses it (readers._read_csv_by_line)
+        row_breaks.append(" or ".join(condition for condition, _ in oversized))
+        long_cells = ", ".join(failure for _, failure in oversized)
+        failed = (
+            f"case when {row_breaks[-1]} then list_filter([{long_cells}], lambda f: f is not "
+            f"null) else {failed} end"
+        )
     # Most rows are valid: one cheap boolean decides that, and only the rows it flags build
     # their failure structs and raw cells (CASE evaluates a branch for its own rows alone).
     breaks = " or ".join(f"coalesce({b}, false)" for b in [*cell_breaks, *row_breaks]) or "false"
-    raw_struct = ", ".join(f"{sql_literal(h)}: {alias}" for h, alias in raw_cells.items())
-    kept = [
-        f"case when __broken then list_filter([{failures}], lambda f: f is not null) end as _fails"
-    ]
+    raw_struct = ", ".join(f"{sql_literal(h)}: {_shown(alias)}" for h, alias in raw_cells.items())
+    kept = [f"case when __broken then {failed} end as _fails"]
     if raw_cells:
         # JSON text, not a struct: one mostly-NULL column is far cheaper to write than one
         # per cell.
@@ -267,4 +280,29 @@ def validation_select(
         f"from (select *, ({breaks}) as __broken "
         f"from (select {', '.join(second)} "
         f"from (select {', '.join(first)} from {table})))"
+    )
+
+
+def _oversized(header: str, cell: str) -> tuple[str, str]:
+    """(condition, failure struct) of a raw cell longer than the limit (strlen counts bytes,
+    never fewer than the characters, and costs nothing: it screens every cell)."""
+    condition = f"(strlen({cell}) > {MAX_CELL_CHARS} and length({cell}) > {MAX_CELL_CHARS})"
+    message = (
+        f"'cell of ' || format('{{:,}}', length({cell})) || ' characters; ' "
+        f"|| {sql_literal(OVERSIZED_ADVICE)}"
+    )
+    failure = (
+        f"case when {condition} then {{'column_name': {sql_literal(header)}, "
+        f"'rule': 'oversized_cell', 'message': {message}}} end"
+    )
+    return condition, failure
+
+
+def _shown(cell: str) -> str:
+    """A raw cell as the quarantine keeps it: one over the limit cut to its start and its
+    length (readers.shown)."""
+    return (
+        f"case when strlen({cell}) > {MAX_CELL_CHARS} and length({cell}) > {MAX_CELL_CHARS} "
+        f"then left({cell}, {SHOWN_CHARS}) || '… (' || format('{{:,}}', length({cell})) "
+        f"|| ' characters)' else {cell} end"
     )

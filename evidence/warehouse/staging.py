@@ -59,6 +59,8 @@ class StagedFile:
     redacted: tuple[str, ...] = ()  # headers refused as direct identifiers
     stream: str | None = None  # the rows in file order without _row (see readers.RawFile)
     pseudonyms: frozenset[str] = frozenset()  # columns its manifest declares study pseudonyms
+    #: (row, column, value, rule, message) of cells the reader could not read (readers.RawFile)
+    cell_failures: tuple[tuple[int, str, str, str, str], ...] = ()
 
 
 def detect_layout(headers: list[str]) -> str | None:
@@ -85,8 +87,8 @@ def stage_file(
             "unknown layout: a patient-level file has a subject_id column, a study-level "
             "file has stratum_kind and citation columns",
         )
-    malformed = con.sql(f"select count(*) from {table}_malformed").fetchall()[0][0]
-    rows_in = None if raw.rows is None else raw.rows + malformed
+    refused = con.sql(f"select count(*) from {table}_lines").fetchall()[0][0]
+    rows_in = None if raw.rows is None else raw.rows + refused
     contract = [name for name, _, _ in contract_columns(LAYOUTS[layout])]
     mapping: dict[str, str] = {}
     unknown: list[str] = []
@@ -110,6 +112,7 @@ def stage_file(
         raw.notes,
         tuple(headers),
         stream=raw.stream,
+        cell_failures=raw.cell_failures,
     )
 
 

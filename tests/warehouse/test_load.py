@@ -194,6 +194,27 @@ def test_malformed_line_deep_in_a_large_file_is_quarantined_and_the_rest_loads(
     assert rows(warehouse, "select max(source_row) from patient_outcomes") == [(40_000,)]
 
 
+def test_a_line_longer_than_duckdb_reads_refuses_that_line_and_the_rest_loads(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    """A 3 MB cell is over DuckDB's line limit (the file is then read line by line) and over
+    the csv module's field limit, which used to stop the whole run."""
+    header = PATIENT_HEADER.rstrip("\n") + ",notes\n"
+    lines = [f"S1,p{i},microneedling,IV,boxcar,3,2,3,12,30,20,fine\n" for i in range(1, 4)]
+    lines[1] = lines[1].replace("fine", "word " * 600_000)
+    write(empty_landing / "site.csv", header + "".join(lines))
+    warehouse = tmp_path / "w.duckdb"
+    (outcome,) = ingest(empty_landing, warehouse)
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_quarantined) == ("loaded", 2, 1)
+    ((row, column, value, rule, message),) = rows(
+        warehouse, "select row_number, column_name, value, rule, message from quarantine"
+    )
+    assert (row, column, rule) == (2, "notes", "oversized_cell")
+    assert value.endswith("(3,000,000 characters)")
+    assert len(value) < 300
+    assert "cell of 3,000,000 characters" in message
+
+
 def test_missing_required_column_quarantines_every_row(empty_landing: Path, tmp_path: Path) -> None:
     write(
         empty_landing / "site.csv",

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
 
 HERE = Path(__file__).parent
 P_HEADER = [
@@ -126,6 +127,17 @@ def main() -> None:
     malformed[2] += ",surplus,fields"
     case("malformed_line.csv", "\n".join(malformed) + "\n", status="loaded", rows_in=3,
          rows_loaded=2, rows_quarantined=1, failures=[[2, None, "malformed_line"]])
+    long_note = "lorem ipsum " * 11_700  # 140,400 characters: over the 131,072 a cell may hold
+    rows = patient_rows()
+    case("oversized_cell.csv",
+         csv_text([*P_HEADER, "notes"], [[*r, long_note if i == 1 else "ok"] for i, r in enumerate(rows)]),
+         status="loaded", rows_in=3, rows_loaded=2, rows_quarantined=1,
+         failures=[[2, "notes", "oversized_cell"]], message_in_quarantine="at most 131,072")
+    lines = csv_text([*P_HEADER, "notes"], [[*r, long_note if i == 1 else "ok"] for i, r in enumerate(rows)]).splitlines()
+    lines[3] += ",surplus"  # a line DuckDB cannot split: the file is read line by line
+    case("oversized_cell_read_by_line.csv", "\n".join(lines) + "\n", status="loaded",
+         rows_in=3, rows_loaded=1, rows_quarantined=2,
+         failures=[[2, "notes", "oversized_cell"], [3, None, "malformed_line"]])
     case("missing_required_column.csv",
          csv_text([h for h in P_HEADER if h != "scar_type"],
                   [[v for h, v in zip(P_HEADER, r, strict=True) if h != "scar_type"] for r in patient_rows()]),
@@ -280,6 +292,16 @@ def main() -> None:
         frame.assign(subject_id=["t01", "t02", "t03"]).to_excel(writer, sheet_name="site B", index=False)
     CASES.append({"file": "excel_two_sheets.xlsx", "status": "loaded", "rows_in": 6,
                   "rows_loaded": 6, "rows_quarantined": 0, "message": "rows from worksheets"})
+    workbook = Workbook()  # a script's output: openpyxl stores formulas without their values
+    sheet = workbook.active
+    for row in [P_HEADER, *patient_rows()]:
+        sheet.append(row)
+    sheet.cell(row=3, column=P_HEADER.index("baseline_score") + 1, value="=20+10")
+    workbook.save(HERE / "excel_formula_without_value.xlsx")
+    CASES.append({"file": "excel_formula_without_value.xlsx", "status": "loaded", "rows_in": 3,
+                  "rows_loaded": 2, "rows_quarantined": 1,
+                  "failures": [[2, "baseline_score", "formula_without_value"]],
+                  "message_in_quarantine": "formula =20+10"})
     frame.assign(baseline_grade=["3", "9", "3"]).to_parquet(HERE / "bad_grade.parquet", index=False)
     CASES.append({"file": "bad_grade.parquet", "status": "loaded", "rows_in": 3, "rows_loaded": 2,
                   "rows_quarantined": 1, "failures": [[2, "baseline_grade", "in_range(1, 4)"]]})

@@ -2,8 +2,8 @@
 
 ``python -m benchmarks.pipeline_run FILE WAREHOUSE`` prints one JSON line: seconds per step,
 rows loaded and quarantined. The flow calls exactly these steps, one task each: the file is
-validated in its own scratch DuckDB file (as the flow validates files concurrently) and loaded
-from there into the run's build file.
+validated in the run's build file (its rows written once, into their final table), then
+loaded.
 """
 
 from __future__ import annotations
@@ -29,14 +29,13 @@ def main() -> None:
     steps: dict[str, float] = {}
     start = time.perf_counter()
     with pipeline.writer_session(settings) as build:
-        with pipeline.validation_scratch(build) as scratch:
-            steps["open"] = time.perf_counter() - start
-            mark = time.perf_counter()
-            validated = pipeline.validate_file_isolated(scratch, settings, source.name)
-            steps["validate"] = time.perf_counter() - mark
-            mark = time.perf_counter()
-            outcome = pipeline.load_validated(build, scratch, validated, "bench")
-            steps["load"] = time.perf_counter() - mark
+        steps["open"] = time.perf_counter() - start
+        mark = time.perf_counter()
+        validated = pipeline.validate_file(build, settings, source.name)
+        steps["validate"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        outcome = pipeline.load_file(build, validated, "bench")
+        steps["load"] = time.perf_counter() - mark
         mark = time.perf_counter()
         pipeline.build_and_pool(build, settings)
         steps["aggregate_pool"] = time.perf_counter() - mark

@@ -133,7 +133,7 @@ def validate(
     ] = False,
 ) -> None:
     """Check FILES against the contract without loading them; exit 1 if any row fails."""
-    from evidence.warehouse.load import check_file  # noqa: PLC0415
+    from evidence.warehouse.validate import check_file  # noqa: PLC0415
 
     failed = 0
     for path in files:

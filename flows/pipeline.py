@@ -46,24 +46,27 @@ def evidence_pipeline(
     outcomes: list[FileOutcome] = []
     try:
         with pipeline.writer_session(settings) as build:
-            # Files are validated concurrently on `task_runner`, each in its own scratch
-            # DuckDB file; loads into the build file stay here, one at a time, in order.
+            # Files are validated concurrently on `task_runner`: in threads, into the build
+            # file itself (a patient file's rows go straight to their final table); in other
+            # processes, each into its own scratch DuckDB file. Loads stay here, one at a time,
+            # in order.
             with (
-                pipeline.validation_scratch(build) as scratch,
+                pipeline.validation_scratch(build, needed=task_runner != "threads") as scratch,
                 task_runner_for(task_runner, workers) as runner,
             ):
                 source_files = tasks.discover_files(settings)
                 validations = runner.map(
-                    tasks.validate_file_isolated,
+                    tasks.validate_file,
                     {
-                        "scratch": unmapped(scratch),
+                        "build": unmapped(build),
                         "settings": unmapped(settings),
                         "source_file": source_files,
+                        "scratch": unmapped(scratch),
                     },
                 )
                 for validation in validations:
                     validated = validation.result()
-                    outcomes.append(tasks.load_validated(build, scratch, validated, record.run_id))
+                    outcomes.append(tasks.load_file(build, validated, record.run_id, scratch))
             groups = tasks.build_and_pool(build, settings, record.run_id)
             record = replace(record, outcomes=tuple(outcomes), groups_pooled=groups)
             tasks.record_run(build, record)

@@ -56,9 +56,7 @@ def test_query_reads_published_warehouse_as_json_and_csv(landing: Path, tmp_path
 def test_query_refuses_to_write(landing: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
     ingest(landing, warehouse)
-    result = runner.invoke(
-        app, ["query", "delete from patient_outcomes", "--warehouse", str(warehouse)]
-    )
+    result = runner.invoke(app, ["query", "delete from quarantine", "--warehouse", str(warehouse)])
     assert result.exit_code == 1
     assert "read-only" in result.output
 

@@ -21,6 +21,7 @@ from schemas.raw import (
     PATIENT_ROW_CHECK_SQL,
     RULE_COLUMNS,
     STRIP_SQL,
+    severity,
 )
 
 _TRUE = "'1','true','yes','y','t'"
@@ -35,6 +36,8 @@ _UNPADDED = "[^ \\t\\n\\r\\x0b\\x0c](.*[^ \\t\\n\\r\\x0b\\x0c])?"
 SQL_TYPES = {"Int64": "bigint", "Float64": "double", "boolean": "boolean"}
 #: A row of ``validation_select`` that failed no check.
 ROW_PASSED = "_fails is null"
+#: The type of ``_fails``: a list of failures.
+FAILURES_TYPE = "struct(column_name varchar, rule varchar, message varchar)[]"
 #: How much of a long cell the quarantine keeps (its start, then its length).
 SHOWN_CHARS = 200
 
@@ -189,14 +192,22 @@ def validation_select(
     age_column: str | None,
     raw_headers: tuple[str, ...] = (),
     numbered: bool = True,
-    flags: dict[str, str] | None = None,
+    marks: dict[str, str] | None = None,
+    strict: bool = False,
+    transforms: dict[str, str] | None = None,
 ) -> str:
-    """SELECT of every staged row: ``_row`` (when ``numbered``), the parsed typed columns and
-    ``_fails``, a list of (column_name, rule, message) structs: at most one per cell, then the
-    row checks; NULL when the row passes (``ROW_PASSED``), cheaper to write than an empty
-    list. With ``raw_headers``, ``_raw`` holds those cells as they were in the file (a
-    JSON object), for failing rows only (NULL for the others). ``flags`` adds a column per
-    entry (name -> SQL over the file's columns), TRUE where the SQL is true, else NULL.
+    """SELECT of every staged row: ``_row`` (when ``numbered``), the parsed typed columns,
+    ``_fails`` and ``_flags``.
+
+    ``_fails`` is a list of (column_name, rule, message) structs: at most one per cell, then
+    the row checks of severity ``error``; NULL when the row passes (``ROW_PASSED``), cheaper to
+    write than an empty list. ``_flags`` lists the checks of severity ``warning`` that a row
+    without failures breaks (NULL when none); with ``strict`` they are errors, in ``_fails``.
+    With ``raw_headers``, ``_raw`` holds those cells as they were in the file (a JSON
+    object), for failing rows only (NULL for the others). ``marks`` adds a column per entry
+    (name -> SQL over the file's columns), TRUE where the SQL is true, else NULL.
+    ``transforms`` (name -> SQL over the typed column) changes what a column stores once it
+    has been checked (e.g. ages over 89 folded to 90).
 
     Three layers, so that every cell is cast once: the first casts or parses each cell, the
     second turns numbers into the contract's types and flags cells that did not cast, the
@@ -207,53 +218,15 @@ def validation_select(
     casts = cast_columns(layout, columns, age_column=age_column)
     row = ["_row"] if numbered else []
     raw_cells = {h: f"__raw_{i}" for i, h in enumerate(raw_headers)}
-    flags = flags or {}
+    marks = marks or {}
     first = [*row] + [f"{quote(h)} as {alias}" for h, alias in raw_cells.items()]
-    first += [f"({sql}) as __flag_{name}" for name, sql in flags.items()]
-    second = [*row, *raw_cells.values(), *(f"__flag_{name}" for name in flags)]
-    cell_failures: dict[str, str] = {}
-    cell_breaks: list[str] = []
-    for cast in casts:
-        column = schema.columns[cast.name]
-        if cast.name in columns:
-            raw = quote(columns[cast.name])
-            expression, value = _fast_cells(cast, raw, _allowed_words(column), age_column)
-            first += [f"{expression} as __n_{cast.name}", f"{raw} as __in_{cast.name}"]
-            bad = "false"
-            if cast.sql_type != "varchar":
-                text = STRIP_SQL.format(x=f"__in_{cast.name}")
-                # CASE, not AND: a projection evaluates every operand of an AND on every
-                # row, a CASE strips only the cells that did not cast.
-                bad = (
-                    f"case when __in_{cast.name} is null or ({value}) is not null then false "
-                    f"else nullif({text}, '') is not null end"
-                )
-            second += [f"{value} as {cast.name}", f"({bad}) as __bad_{cast.name}"]
-        else:
-            parser = PATIENT_PARSER_SQL.get(cast.name, "{x}")
-            second += [
-                f"{parser.format(x=cast.value)} as {cast.name}",
-                f"false as __bad_{cast.name}",
-            ]
-        branches = _cell_branches(cast, column)
-        cell_breaks += [condition for condition, _ in branches]
-        cell_failures[cast.name] = (
-            "case " + " ".join(f"when {c} then {f}" for c, f in branches) + " end"
-            if branches
-            else "null"
-        )
-    row_failures = []
-    row_breaks = []
-    for check in schema.checks:
-        column = RULE_COLUMNS[check.name]
-        ok = PATIENT_ROW_CHECK_SQL[check.name]
-        failure = _failure(column, check.name, check.error or check.name)
-        row_failures.append(
-            f"case when not ({ok}) and ({cell_failures[column]}) is null then {failure} end"
-        )
-        row_breaks.append(f"not coalesce({ok}, false)")
-    names = [cast.name for cast in casts]
-    failures = ", ".join(f"({f})" for f in [*cell_failures.values(), *row_failures])
+    first += [f"({sql}) as __mark_{name}" for name, sql in marks.items()]
+    second = [*row, *raw_cells.values(), *(f"__mark_{name}" for name in marks)]
+    cells = _cell_layers(casts, schema, columns, age_column)
+    first += cells.first
+    second += cells.second
+    row_failures, row_breaks, warnings = _row_checks(schema, cells.failures, strict=strict)
+    failures = ", ".join(f"({f})" for f in [*cells.failures.values(), *row_failures])
     failed = f"list_filter([{failures}], lambda f: f is not null)"
     oversized = [_oversized(h, alias) for h, alias in raw_cells.items()]
     if oversized:
@@ -267,19 +240,99 @@ def validation_select(
         )
     # Most rows are valid: one cheap boolean decides that, and only the rows it flags build
     # their failure structs and raw cells (CASE evaluates a branch for its own rows alone).
-    breaks = " or ".join(f"coalesce({b}, false)" for b in [*cell_breaks, *row_breaks]) or "false"
-    raw_struct = ", ".join(f"{sql_literal(h)}: {_shown(alias)}" for h, alias in raw_cells.items())
-    kept = [f"case when __broken then {failed} end as _fails"]
+    breaks = " or ".join(f"coalesce({b}, false)" for b in [*cells.breaks, *row_breaks]) or "false"
+    kept = [f"case when __broken then {failed} end as _fails", _flags_column(warnings)]
     if raw_cells:
         # JSON text, not a struct: one mostly-NULL column is far cheaper to write than one
         # per cell.
+        raw_struct = ", ".join(f"{sql_literal(h)}: {_shown(a)}" for h, a in raw_cells.items())
         kept.append(f"case when __broken then to_json({{{raw_struct}}}) end as _raw")
-    kept += [f"case when __flag_{name} then true end as {name}" for name in flags]
+    kept += [f"case when __mark_{name} then true end as {name}" for name in marks]
+    stored = [f"{(transforms or {}).get(c.name, c.name)} as {c.name}" for c in casts]
     return (
-        f"select {', '.join([*row, *names, *kept])} "
+        f"select {', '.join([*row, *stored, *kept])} "
         f"from (select *, ({breaks}) as __broken "
         f"from (select {', '.join(second)} "
         f"from (select {', '.join(first)} from {table})))"
+    )
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The per-cell parts of ``validation_select``: expressions of its first and second
+    layers, and each column's failure (a CASE) and break conditions."""
+
+    first: list[str]
+    second: list[str]
+    failures: dict[str, str]
+    breaks: list[str]
+
+
+def _cell_layers(
+    casts: list[CastColumn], schema: pa.DataFrameSchema, columns: dict[str, str], age: str | None
+) -> _Cells:
+    cells = _Cells([], [], {}, [])
+    for cast in casts:
+        column = schema.columns[cast.name]
+        if cast.name in columns:
+            raw = quote(columns[cast.name])
+            expression, value = _fast_cells(cast, raw, _allowed_words(column), age)
+            cells.first.extend([f"{expression} as __n_{cast.name}", f"{raw} as __in_{cast.name}"])
+            bad = "false"
+            if cast.sql_type != "varchar":
+                text = STRIP_SQL.format(x=f"__in_{cast.name}")
+                # CASE, not AND: a projection evaluates every operand of an AND on every
+                # row, a CASE strips only the cells that did not cast.
+                bad = (
+                    f"case when __in_{cast.name} is null or ({value}) is not null then false "
+                    f"else nullif({text}, '') is not null end"
+                )
+            cells.second.extend([f"{value} as {cast.name}", f"({bad}) as __bad_{cast.name}"])
+        else:
+            parser = PATIENT_PARSER_SQL.get(cast.name, "{x}")
+            cells.second.extend(
+                [f"{parser.format(x=cast.value)} as {cast.name}", f"false as __bad_{cast.name}"]
+            )
+        branches = _cell_branches(cast, column)
+        cells.breaks.extend(condition for condition, _ in branches)
+        cells.failures[cast.name] = (
+            "case " + " ".join(f"when {c} then {f}" for c, f in branches) + " end"
+            if branches
+            else "null"
+        )
+    return cells
+
+
+def _row_checks(
+    schema: pa.DataFrameSchema, cell_failures: dict[str, str], *, strict: bool
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """(failure CASEs, break conditions) of the row checks of severity ``error`` (a check
+    fails a row only when the cell it reports has no failure of its own), and (condition,
+    rule) of those of severity ``warning``; with ``strict`` every check is an error."""
+    failures, breaks, warnings = [], [], []
+    for check in schema.checks:
+        column = RULE_COLUMNS[check.name]
+        ok = PATIENT_ROW_CHECK_SQL[check.name]
+        if severity(check) == "warning" and not strict:
+            warnings.append((f"not coalesce({ok}, false)", sql_literal(check.name)))
+            continue
+        failure = _failure(column, check.name, check.error or check.name)
+        failures.append(
+            f"case when not ({ok}) and ({cell_failures[column]}) is null then {failure} end"
+        )
+        breaks.append(f"not coalesce({ok}, false)")
+    return failures, breaks, warnings
+
+
+def _flags_column(warnings: list[tuple[str, str]]) -> str:
+    """``_flags``: the warning rules a row without failures breaks (NULL when none)."""
+    if not warnings:
+        return "null::varchar[] as _flags"
+    warned = " or ".join(condition for condition, _ in warnings)
+    rules = ", ".join(f"case when {c} then {rule} end" for c, rule in warnings)
+    return (
+        f"case when not __broken and ({warned}) "
+        f"then list_filter([{rules}], lambda f: f is not null) end as _flags"
     )
 
 

@@ -1,7 +1,8 @@
 """Base tables of the warehouse.
 
-``patient_outcomes`` and ``study_arms`` are derived from the Pandera contracts (one source of
-truth for names and types) plus lineage columns; the bookkeeping tables live in ``ddl/*.sql``.
+``study_arms`` and the columns of ``patient_outcomes`` (a view over one table per patient
+file, see ``patient_files``) are derived from the Pandera contracts (one source of truth for
+names and types) plus lineage columns; the bookkeeping tables live in ``ddl/*.sql``.
 """
 
 from __future__ import annotations
@@ -46,14 +47,20 @@ def table_ddl(table: str, model: type[pa.DataFrameModel]) -> str:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every base table that does not exist yet."""
-    for layout, table in TARGET_TABLES.items():
-        con.execute(table_ddl(table, LAYOUTS[layout]))
-        _add_new_columns(con, table, LAYOUTS[layout])
+    """Create every base table (and the patient rows' views) that does not exist yet."""
+    from evidence.warehouse import patient_files  # noqa: PLC0415 - it builds on this module
+    from evidence.warehouse.staging import STAGING  # noqa: PLC0415
+
+    for schema in (STAGING, patient_files.SCHEMA):  # made here, once: not by concurrent steps
+        con.execute(f"create schema if not exists {schema}")
+    patient_files.migrate_patient_table(con)
+    con.execute(table_ddl(TARGET_TABLES["study"], LAYOUTS["study"]))
+    _add_new_columns(con, TARGET_TABLES["study"], LAYOUTS["study"])
     ddl = resources.files("evidence.warehouse") / "ddl"
     for entry in sorted(ddl.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".sql"):
             con.execute(entry.read_text(encoding="utf-8"))
+    patient_files.refresh_views(con)
 
 
 def _add_new_columns(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evidence.warehouse.load import check_file
+from evidence.warehouse.validate import check_file
 from tests.helpers import ingest, rows
 
 PATIENT_HEADER = (

@@ -168,8 +168,15 @@ def main() -> None:
     cell_case("subject_missing.csv", "subject_id", "", "not_nullable")
     cell_case("study_id_with_space.csv", "study_id", "BAD STUDY",
               "str_matches('^[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}$')")
-    cell_case("macular_grade_high_score.csv", "followup_grade", "1", "followup_score_fits_grade",
-              reported="followup_score")
+    # --- warnings: the row loads, flagged (--strict quarantines it) ----------------------------
+    case("macular_grade_high_score.csv", csv_text(P_HEADER, patient_rows(followup_grade={1: "1"})),
+         status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0, rows_flagged=1,
+         flags=[[2, "followup_score", "followup_score_fits_grade", "20"]],
+         strict_failures=[[2, "followup_score", "followup_score_fits_grade"]])
+    case("atrophic_grade_zero_score.csv", csv_text(P_HEADER, patient_rows(baseline_score={0: "0"})),
+         status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0, rows_flagged=1,
+         flags=[[1, "baseline_score", "baseline_score_fits_grade", "0"]],
+         strict_failures=[[1, "baseline_score", "baseline_score_fits_grade"]])
     case("accepted_spellings.csv",
          csv_text(P_HEADER, patient_rows(fitzpatrick_type={0: "type 4", 1: "iv", 2: "5"},
                                          pih={0: "yes", 1: "FALSE", 2: "1"},

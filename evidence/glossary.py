@@ -197,6 +197,8 @@ GLOSSARY |= {
     "ery_q": "Σ erythema days².",
     "erythema_days_sum": "Σ erythema days (so that studies add up).",
     "erythema_days_sum_sq": "Σ erythema days² (for the SD over studies).",
+    "int_patient_cells.g_dup_skin_active": "Right sides whose left partner of the same skin "
+    "type is in an active arm too (safety: one patient).",
     "flagged_at": "When the row was flagged.",
     "row_flags.value": "The flagged value, as stored.",
     "row_flags.column_name": "Contract column the warning is about.",

@@ -206,13 +206,13 @@ def read_studies(con: duckdb.DuckDBPyConnection) -> tuple[StudyRecord, ...]:
         ),
         patients as (
             select study_id, any_value(data_origin) as origin,
-                   case when bool_or(side in ('left', 'right')) then 'split_face' end as design,
+                   case when bool_or(is_split_face) then 'split_face' end as design,
                    null as risk_of_bias, null as risk_of_bias_reason,
                    'Patient-level rows (no citation: ' || any_value(data_origin) || ' data)'
                        as citation,
                    '' as source_url,
-                   list(distinct [source_file, source_sha256]) as files
-            from patient_outcomes group by study_id
+                   list(distinct [source_file, sha256]) as files
+            from patient_file_studies group by study_id
         )
         select * from published
         union all by name

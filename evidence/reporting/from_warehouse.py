@@ -152,7 +152,7 @@ def read_report_context(
                 select study_id, any_value(data_origin),
                        'Patient-level rows from ' || string_agg(distinct source_file, ', '),
                        'file:' || any_value(source_file)
-                from patient_outcomes group by study_id
+                from patient_file_studies group by study_id
                 order by study_id
                 """,
             )

@@ -23,6 +23,7 @@ from evidence.warehouse.patient_files import (
     drop_file_rows,
     file_tag,
     has_rows_table,
+    record_file_studies,
     refresh_views,
     row_number_sql,
     rows_table,
@@ -130,12 +131,9 @@ def _publish(
     patient = staged.layout == "patient"
     failed = f"{v.staging}.failed_{v.tag}"
     params = {"source": v.source_file, "sha": v.sha256, "run": run_id}
-    _supersede(con, v, patient)
+    _supersede(con, v)
     if stored:
-        con.execute(
-            "insert or ignore into changed_studies "
-            f"select distinct study_id from {rows_table(v.tag)}"
-        )
+        record_file_studies(con, v.tag, params)
     if not patient:
         valid = f"{v.staging}.valid_{v.tag}"
         columns = ", ".join(name for name, _, _ in contract_columns(LAYOUTS[staged.layout]))
@@ -191,7 +189,7 @@ def _publish(
     return outcome
 
 
-def _supersede(con: duckdb.DuckDBPyConnection, v: ValidatedFile, patient: bool) -> None:
+def _supersede(con: duckdb.DuckDBPyConnection, v: ValidatedFile) -> None:
     """Retire the earlier versions of the file: their rows, quarantine and flags go."""
     source = {"source": v.source_file}
     earlier = con.execute(
@@ -204,17 +202,16 @@ def _supersede(con: duckdb.DuckDBPyConnection, v: ValidatedFile, patient: bool) 
         "where source_file = $source and status in ('loaded', 'empty')",
         source,
     )
+    # the studies whose patient models must be recomputed
+    con.execute(
+        "insert or ignore into changed_studies "
+        "select study_id from patient_file_studies where source_file = $source",
+        source,
+    )
     for (sha,) in earlier:
-        tag = file_tag(v.source_file, sha)
-        if has_rows_table(con, tag):
-            # the studies whose patient models must be recomputed
-            con.execute(
-                "insert or ignore into changed_studies "
-                f"select distinct study_id from {rows_table(tag)}"
-            )
-            if sha != v.sha256:
-                drop_file_rows(con, tag)
-    for table in ("study_arms", "quarantine", "row_flags"):
+        if sha != v.sha256:
+            drop_file_rows(con, file_tag(v.source_file, sha))
+    for table in ("study_arms", "quarantine", "row_flags", "patient_file_studies"):
         con.execute(f"delete from {table} where source_file = $source", source)
     if earlier:
         refresh_views(con)

@@ -2,8 +2,9 @@
 
 The pass that validates a patient-level file writes each of its rows once, typed, into the
 table ``patient_files.rows_<tag>`` (``tag``: :func:`file_tag` of the file's name and content),
-with what the pass found: ``_fails`` (the row's failures; NULL when it passed), ``_refused``
-(TRUE when a rule over several rows refused it later), ``_flags`` (the warning rules it broke),
+with what the pass found: ``_fails`` (the row's failures, JSON; NULL when it passed),
+``_refused`` (TRUE when a rule over several rows refused it later), ``_flags`` (the warning
+rules it broke, comma-separated),
 ``_raw`` (a failing row's cells as in the file) and, for a file read row by row, ``_row``.
 That table is the rows' final home: loading the file registers it, superseding it drops it.
 
@@ -20,7 +21,7 @@ import hashlib
 
 import duckdb
 
-from evidence.warehouse.sql_contract import FAILURES_TYPE, sql_literal
+from evidence.warehouse.sql_contract import sql_literal
 from evidence.warehouse.tables import LINEAGE_COLUMNS, contract_columns
 from schemas.raw import LAYOUTS
 
@@ -131,6 +132,27 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {row[0] for row in rows}
 
 
+def record_file_studies(con: duckdb.DuckDBPyConnection, tag: str, params: dict[str, str]) -> None:
+    """Add a loading file's studies to ``patient_file_studies`` and ``changed_studies``
+    (``params``: ``source``, ``sha``)."""
+    con.execute(
+        f"""
+        insert into patient_file_studies
+        select $source, $sha, study_id, count(*),
+               case when min(data_origin) = max(data_origin) then min(data_origin)
+                    else 'mixed' end,
+               bool_or(side in ('left', 'right'))
+        from {rows_table(tag)} where {LOADS} group by study_id
+        """,
+        {"source": params["source"], "sha": params["sha"]},
+    )
+    con.execute(
+        "insert or ignore into changed_studies "
+        "select study_id from patient_file_studies where sha256 = $sha",
+        {"sha": params["sha"]},
+    )
+
+
 def drop_file_rows(con: duckdb.DuckDBPyConnection, tag: str) -> None:
     con.execute(f"drop table if exists {rows_table(tag)}")
 
@@ -150,9 +172,10 @@ def migrate_patient_table(con: duckdb.DuckDBPyConnection) -> None:
     for source, sha in versions:
         con.execute(
             f"create table {rows_table(file_tag(source, sha))} as select {', '.join(contract)}, "
-            f"source_row as _row, null::boolean as {REFUSED}, null::varchar[] as {FLAGS}, "
-            f"null::{FAILURES_TYPE} as {FAILS} from {PUBLIC_VIEW} where source_sha256 = $sha "
+            f"source_row as _row, null::boolean as {REFUSED}, null::varchar as {FLAGS}, "
+            f"null::varchar as {FAILS} from {PUBLIC_VIEW} where source_sha256 = $sha "
             "and source_file = $source order by source_row",
             {"sha": sha, "source": source},
         )
+        record_file_studies(con, file_tag(source, sha), {"source": source, "sha": sha})
     con.execute(f"drop table {PUBLIC_VIEW}")

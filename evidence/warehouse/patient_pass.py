@@ -30,7 +30,7 @@ from evidence.warehouse.patient_files import (
     row_number_sql,
     rows_table,
 )
-from evidence.warehouse.sql_contract import sql_literal, validation_select
+from evidence.warehouse.sql_contract import FAILURES_JSON, sql_literal, validation_select
 from evidence.warehouse.staging import STAGING, StagedFile
 from evidence.warehouse.tables import contract_columns
 from schemas.privacy import AGE_COLUMN, LOAD_TRANSFORMS
@@ -77,8 +77,9 @@ def store_rows(
     row = row_number_sql(con, table)
     con.execute(
         f"insert into {failed} select source_row, f.column_name, null, f.rule, f.message "
-        f"from (select {row} as source_row, unnest({FAILS}) as f from {table} "
-        f"where {FAILS} is not null)"
+        f"from (select {row} as source_row, "
+        f"unnest(from_json({FAILS}, {sql_literal(FAILURES_JSON)})) as f "
+        f"from {table} where {FAILS} is not null)"
     )
     cells = sql_literal(json.dumps(dict.fromkeys(staged.headers, "VARCHAR")))
     con.execute(

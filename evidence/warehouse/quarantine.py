@@ -89,7 +89,7 @@ def flags_sql(table: str, row: str) -> str:
         select row_number, case rule {column} end as column_name,
                case rule {value} end as value, rule,
                'row ' || row_number || ': ' || (case rule {message} end) as message
-        from (select {row} as row_number, unnest({FLAGS}) as rule, {needed}
+        from (select {row} as row_number, unnest(string_split({FLAGS}, ',')) as rule, {needed}
               from {table} where {FLAGS} is not null and {LOADS})
     """
 

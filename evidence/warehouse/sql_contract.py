@@ -36,8 +36,8 @@ _UNPADDED = "[^ \\t\\n\\r\\x0b\\x0c](.*[^ \\t\\n\\r\\x0b\\x0c])?"
 SQL_TYPES = {"Int64": "bigint", "Float64": "double", "boolean": "boolean"}
 #: A row of ``validation_select`` that failed no check.
 ROW_PASSED = "_fails is null"
-#: The type of ``_fails``: a list of failures.
-FAILURES_TYPE = "struct(column_name varchar, rule varchar, message varchar)[]"
+#: How to read ``_fails`` (JSON text) back as a list of failures: ``from_json(_fails, ...)``.
+FAILURES_JSON = '[{"column_name": "VARCHAR", "rule": "VARCHAR", "message": "VARCHAR"}]'
 #: How much of a long cell the quarantine keeps (its start, then its length).
 SHOWN_CHARS = 200
 
@@ -199,10 +199,11 @@ def validation_select(
     """SELECT of every staged row: ``_row`` (when ``numbered``), the parsed typed columns,
     ``_fails`` and ``_flags``.
 
-    ``_fails`` is a list of (column_name, rule, message) structs: at most one per cell, then
-    the row checks of severity ``error``; NULL when the row passes (``ROW_PASSED``), cheaper to
-    write than an empty list. ``_flags`` lists the checks of severity ``warning`` that a row
-    without failures breaks (NULL when none); with ``strict`` they are errors, in ``_fails``.
+    ``_fails`` is a JSON list of {column_name, rule, message} objects (read it back with
+    ``from_json(_fails, FAILURES_JSON)``): at most one per cell, then the row checks of
+    severity ``error``; NULL when the row passes (``ROW_PASSED``). ``_flags`` names the checks
+    of severity ``warning`` that a row without failures breaks, comma-separated (NULL when
+    none); with ``strict`` they are errors, in ``_fails``.
     With ``raw_headers``, ``_raw`` holds those cells as they were in the file (a JSON
     object), for failing rows only (NULL for the others). ``marks`` adds a column per entry
     (name -> SQL over the file's columns), TRUE where the SQL is true, else NULL.
@@ -241,7 +242,8 @@ def validation_select(
     # Most rows are valid: one cheap boolean decides that, and only the rows it flags build
     # their failure structs and raw cells (CASE evaluates a branch for its own rows alone).
     breaks = " or ".join(f"coalesce({b}, false)" for b in [*cells.breaks, *row_breaks]) or "false"
-    kept = [f"case when __broken then {failed} end as _fails", _flags_column(warnings)]
+    # Text, not lists: a LIST(STRUCT) column costs far more to write, even when NULL.
+    kept = [f"case when __broken then to_json({failed}) end as _fails", _flags_column(warnings)]
     if raw_cells:
         # JSON text, not a struct: one mostly-NULL column is far cheaper to write than one
         # per cell.
@@ -325,15 +327,13 @@ def _row_checks(
 
 
 def _flags_column(warnings: list[tuple[str, str]]) -> str:
-    """``_flags``: the warning rules a row without failures breaks (NULL when none)."""
+    """``_flags``: the warning rules a row without failures breaks, comma-separated (NULL
+    when none)."""
     if not warnings:
-        return "null::varchar[] as _flags"
+        return "null::varchar as _flags"
     warned = " or ".join(condition for condition, _ in warnings)
     rules = ", ".join(f"case when {c} then {rule} end" for c, rule in warnings)
-    return (
-        f"case when not __broken and ({warned}) "
-        f"then list_filter([{rules}], lambda f: f is not null) end as _flags"
-    )
+    return f"case when not __broken and ({warned}) then concat_ws(',', {rules}) end as _flags"
 
 
 def _oversized(header: str, cell: str) -> tuple[str, str]:

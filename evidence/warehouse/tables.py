@@ -53,13 +53,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
     for schema in (STAGING, patient_files.SCHEMA):  # made here, once: not by concurrent steps
         con.execute(f"create schema if not exists {schema}")
-    patient_files.migrate_patient_table(con)
     con.execute(table_ddl(TARGET_TABLES["study"], LAYOUTS["study"]))
     _add_new_columns(con, TARGET_TABLES["study"], LAYOUTS["study"])
     ddl = resources.files("evidence.warehouse") / "ddl"
     for entry in sorted(ddl.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".sql"):
             con.execute(entry.read_text(encoding="utf-8"))
+    patient_files.migrate_patient_table(con)
     patient_files.refresh_views(con)
 
 

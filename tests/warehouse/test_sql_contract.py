@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -152,7 +153,8 @@ def _flags(con: duckdb.DuckDBPyConnection, checked: str, row: str) -> set[tuple[
     return {
         (n, rule)
         for n, flags in con.sql(f"select {row}, _flags from {checked}").fetchall()
-        for rule in flags or []
+        for rule in (flags or "").split(",")
+        if rule
     }
 
 
@@ -169,7 +171,7 @@ def _passed_and_failures(
     failures = {
         (n, f["column_name"], f["rule"], f["message"])
         for n, fails in con.sql(f"select {row}, _fails from {checked}").fetchall()
-        for f in fails or []
+        for f in json.loads(fails or "[]")
     }
     return passed, failures
 

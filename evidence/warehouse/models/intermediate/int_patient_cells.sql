@@ -1,5 +1,6 @@
 -- materialized: table
 -- incremental: study_id
+-- chunks: 2_500_000 patient rows
 -- The sufficient statistics of the patient-level final visits, one row per study x
 -- intervention x baseline grade x Fitzpatrick type x data origin x flagged or not: the only
 -- pass over the patient rows that the analyses make (the arm summaries and the safety model
@@ -9,9 +10,12 @@
 -- cells up gives the same numbers as one pass, whatever DuckDB's thread scheduling.
 -- A scale counts a subject-side only when both of its visits were scored. The *_dup_*
 -- counts are right sides whose left partner (same subject and intervention) falls in the
--- same cell's stratum: a split-face subject is one patient (n_patients).
+-- same cell's stratum: a split-face subject is one patient (n_patients); g_dup_skin_active
+-- counts those whose left partner of the same skin type is in any active arm.
 -- is_flagged: the final visit broke a warning rule (row_flags); the declared sensitivity
--- analysis leaves those cells out. $studies: the studies to compute (NULL: all).
+-- analysis leaves those cells out. $studies: the studies to compute (NULL: all); a build
+-- computes the studies a group at a time, each of at most 2.5M rows (build.py), so that the
+-- join of the last visits holds a bounded number of row keys.
 with latest as (
     select arg_max(_row_key, followup_weeks) as row_key
     from patient_files.all_rows
@@ -62,20 +66,24 @@ visits as (
         f.baseline_score is not null and f.followup_score is not null as has_score,
         f.baseline_ecca is not null and f.followup_ecca is not null as has_ecca,
         f.baseline_grade - f.followup_grade >= 1 as is_responder,
-        p.study_id is not null as has_partner,
-        p.study_id is not null and p.baseline_grade is not distinct from f.baseline_grade
-            as partner_same_grade,
-        p.study_id is not null and p.fitzpatrick_type is not distinct from f.fitzpatrick_type
-            as partner_same_skin,
-        p.has_score as partner_has_score,
-        p.has_ecca as partner_has_ecca
+        -- the left partner in the same arm (intervention)
+        p.intervention is not distinct from f.intervention as has_partner,
+        p.intervention is not distinct from f.intervention
+            and p.baseline_grade is not distinct from f.baseline_grade as partner_same_grade,
+        p.intervention is not distinct from f.intervention
+            and p.fitzpatrick_type is not distinct from f.fitzpatrick_type as partner_same_skin,
+        p.intervention is not distinct from f.intervention and p.has_score as partner_has_score,
+        p.intervention is not distinct from f.intervention and p.has_ecca as partner_has_ecca,
+        -- an active left partner of the same skin type, in any active arm (safety counts)
+        p.intervention <> 'control' and f.intervention <> 'control'
+            and p.fitzpatrick_type is not distinct from f.fitzpatrick_type
+            as partner_active_same_skin
     from patient_files.all_rows as f
     semi join latest on f._row_key = latest.row_key
     left join partners as p
         on f.side = 'right'
         and p.study_id = f.study_id
         and p.subject_id = f.subject_id
-        and p.intervention = f.intervention
     where $studies is null or list_contains($studies, f.study_id)
 ),
 
@@ -126,6 +134,7 @@ final as (
         sum(needle_depth_mm) as needle_sum, count(needle_depth_mm) as needle_n,
         bool_or(is_one_side) as any_one_side,
         -- safety
+        count(*) filter (where partner_active_same_skin) as g_dup_skin_active,
         count(pih) as pih_n,
         count(*) filter (where pih) as pih_events,
         count(ery) as ery_n, sum(ery) as ery_s, sum(ery * ery) as ery_q

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from evidence.warehouse.readers import normalise_header
-from evidence.warehouse.sql_contract import quote, sql_literal
+from evidence.warehouse.sql_cells import quote, sql_literal
 from schemas.privacy import BARE_RECORD_NUMBER_PATTERN, VALUE_PATTERNS, identifier_category
 from schemas.raw import PatientOutcomes
 

@@ -21,7 +21,7 @@ import hashlib
 
 import duckdb
 
-from evidence.warehouse.sql_contract import sql_literal
+from evidence.warehouse.sql_cells import sql_literal
 from evidence.warehouse.tables import LINEAGE_COLUMNS, contract_columns
 from schemas.raw import LAYOUTS
 
@@ -97,8 +97,12 @@ def _branch(
 ) -> str:
     table = rows_table(file_tag(source_file, sha))
     present = _columns(con, table)
-    # a column the contract gained after this file was loaded reads as NULL
-    values = [name if name in present else f"null::{typ} as {name}" for name, typ, _ in contract]
+    # a column the contract gained after this file was loaded reads as NULL; words stored as
+    # ENUMs read as text
+    values = [
+        f"{name}::{typ} as {name}" if name in present else f"null::{typ} as {name}"
+        for name, typ, _ in contract
+    ]
     values += [
         f"{sql_literal(source_file)} as source_file",
         f"{sql_literal(sha)} as source_sha256",

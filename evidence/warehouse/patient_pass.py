@@ -30,7 +30,8 @@ from evidence.warehouse.patient_files import (
     row_number_sql,
     rows_table,
 )
-from evidence.warehouse.sql_contract import FAILURES_JSON, sql_literal, validation_select
+from evidence.warehouse.sql_cells import sql_literal, vocabulary_types
+from evidence.warehouse.sql_contract import FAILURES_JSON, validation_select
 from evidence.warehouse.staging import STAGING, StagedFile
 from evidence.warehouse.tables import contract_columns
 from schemas.privacy import AGE_COLUMN, LOAD_TRANSFORMS
@@ -38,6 +39,12 @@ from schemas.raw import LAYOUTS
 
 #: Column of a file's table marking rows whose free-text cells hold an identifier.
 IDENTIFIER_MARK = "_identifier"
+#: What a file's table stores of a checked column: ages over 89 folded to 90, vocabulary
+#: words as ENUMs (a failing row's word outside the vocabulary is kept in ``_raw``).
+STORED = LOAD_TRANSFORMS | {
+    name: f"try_cast({name} as {type_name})"
+    for name, (type_name, _) in vocabulary_types("patient").items()
+}
 
 
 def store_rows(
@@ -52,21 +59,23 @@ def store_rows(
     failures in ``failed_<tag>``. True when a free-text cell holds a direct identifier: then
     nothing is stored (the caller refuses the file)."""
     table, failed = rows_table(tag), f"{STAGING}.failed_{tag}"
-    numbered = staged.stream is None
+    # a stream is read in parallel and in file order: a row's number is its position
+    stream = staged.typed_stream or staged.stream
     marks = {}
     if scan_identifiers:
         scanned = name_findings(list(staged.headers))[1]
         marks[IDENTIFIER_MARK] = cells_identify_sql(scanned, staged.pseudonyms)
     select = validation_select(
-        staged.stream or staged.table,
+        stream or staged.table,
         staged.layout,
         staged.columns,
         age_column=AGE_COLUMN,
         raw_headers=staged.headers,
-        numbered=numbered,
+        numbered=stream is None,
         marks=marks,
         strict=strict,
-        transforms=LOAD_TRANSFORMS,
+        transforms=STORED,
+        input_types=staged.input_types if staged.typed_stream else None,
     )
     con.execute(f"drop table if exists {table}")
     with optimizers_disabled(con, "in_clause"):

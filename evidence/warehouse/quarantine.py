@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from evidence.warehouse.patient_files import FLAGS, LOADS
-from evidence.warehouse.sql_contract import quote, sql_literal
+from evidence.warehouse.sql_cells import quote, sql_literal
 from evidence.warehouse.staging import STAGING, StagedFile
 from schemas.raw import LAYOUTS, RULE_COLUMNS, severity
 

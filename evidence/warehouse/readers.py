@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from evidence.errors import UnreadableFileError
-from evidence.warehouse.sql_contract import SHOWN_CHARS, quote, sql_literal
+from evidence.warehouse.sql_cells import SHOWN_CHARS, quote, sql_literal
 from schemas.raw import MAX_CELL_CHARS, OVERSIZED_ADVICE
 
 DELIMITERS = ",;\t|"
@@ -51,6 +51,9 @@ class RawFile:
     notes: tuple[str, ...]
     rows: int | None  # data rows (refused lines not included); None: not counted yet
     stream: str | None = None  # the rows in file order without _row, when cheaper than view
+    #: Parquet: the rows in file order with the file's own types (and those types)
+    typed_stream: str | None = None
+    types: dict[str, str] | None = None
     #: (row, column, value, rule, message) of cells that could not be read in viewed rows
     cell_failures: tuple[tuple[int, str, str, str, str], ...] = ()
 
@@ -154,7 +157,9 @@ def read_raw(
             rows = con.sql(f"select count(*) from {name}").fetchall()[0][0]
         except duckdb.Error as exc:
             raise UnreadableFileError(str(path), f"cannot be read as Parquet: {exc}") from exc
-        return RawFile(name, headers, (), rows)
+        types = {row[0]: row[1] for row in described if row[0] != "file_row_number"}
+        typed = f"(select * from read_parquet({sql_literal(str(path))}))"
+        return RawFile(name, headers, (), rows, typed_stream=typed, types=types)
     if suffix == ".xlsx":
         frame, notes, formulas = read_excel_as_text(path)
         con.register("_excel_rows", frame)
@@ -195,23 +200,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, *, by_line:
 def _read_csv_lazily(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, shape: CsvShape
 ) -> str | None:
-    """The view ``name`` over DuckDB's CSV reader, and the stream of its rows; None when
-    DuckDB cannot read the file's header as sniffed.
-
-    The columns are the header's, all text, and the dialect is RFC 4180 (the line-by-line
-    reader's): DuckDB's sniffer is skipped (~0.04 s per scan, a fixed cost that dominates a
-    small file). A header with a blank or repeated name is left to the sniffer, which names
-    such columns itself.
-    """
-    options = "auto_detect = true"
-    if all(shape.header) and len(set(shape.header)) == len(shape.header):
-        columns = ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in shape.header)
-        options = f"auto_detect = false, quote = '\"', escape = '\"', columns = {{{columns}}}"
-    scan = (
-        f"read_csv({sql_literal(str(path))}, all_varchar = true, header = true, "
-        f"delim = {sql_literal(shape.delimiter)}, encoding = {sql_literal(shape.encoding)}, "
-        f"{options})"
-    )
+    """The view ``name`` over DuckDB's CSV reader (:func:`csv_scan`), and the stream of its
+    rows; None when DuckDB cannot read the file's header as sniffed."""
+    scan = csv_scan(path, shape)
     try:
         headers = [row[0] for row in con.sql(f"describe select * from {scan}").fetchall()]
     except duckdb.Error:
@@ -220,6 +211,22 @@ def _read_csv_lazily(
         return None
     con.execute(f"create view {name} as select ordinality as _row, * from {scan} with ordinality")
     return f"(select * from {scan})"
+
+
+def csv_scan(path: Path, shape: CsvShape) -> str:
+    """DuckDB's ``read_csv`` of the file, every column as text: the header's columns,
+    RFC 4180 (the line-by-line reader's dialect), DuckDB's sniffer skipped (~0.04 s a scan, a
+    fixed cost that dominates a small file); a header with a blank or repeated name is left
+    to the sniffer, which names such columns itself."""
+    options = "auto_detect = true"
+    if all(shape.header) and len(set(shape.header)) == len(shape.header):
+        columns = ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in shape.header)
+        options = f"auto_detect = false, quote = '\"', escape = '\"', columns = {{{columns}}}"
+    return (
+        f"read_csv({sql_literal(str(path))}, all_varchar = true, header = true, "
+        f"delim = {sql_literal(shape.delimiter)}, encoding = {sql_literal(shape.encoding)}, "
+        f"{options})"
+    )
 
 
 def _read_csv_by_line(

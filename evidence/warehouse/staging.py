@@ -21,7 +21,7 @@ import pyarrow as pa_arrow
 
 from evidence.errors import UnreadableFileError
 from evidence.warehouse.readers import normalise_header, read_raw
-from evidence.warehouse.sql_contract import CAST_RULES, cast_columns, quote
+from evidence.warehouse.sql_cells import CAST_RULES, cast_columns, quote
 from evidence.warehouse.tables import contract_columns
 from schemas.privacy import AGE_COLUMN
 from schemas.raw import DEFAULTED_COLUMNS, LAYOUTS, RULE_COLUMNS, severity
@@ -62,6 +62,10 @@ class StagedFile:
     headers: tuple[str, ...] = ()  # as in the file, in order
     redacted: tuple[str, ...] = ()  # headers refused as direct identifiers
     stream: str | None = None  # the rows in file order without _row (see readers.RawFile)
+    #: Parquet: the rows in file order with the file's own types, and those types by header
+    #: (a CSV is read as text: its failing rows keep their cells as they were written)
+    typed_stream: str | None = None
+    input_types: dict[str, str] | None = None
     pseudonyms: frozenset[str] = frozenset()  # columns its manifest declares study pseudonyms
     #: (row, column, value, rule, message) of cells the reader could not read (readers.RawFile)
     cell_failures: tuple[tuple[int, str, str, str, str], ...] = ()
@@ -116,6 +120,8 @@ def stage_file(
         raw.notes,
         tuple(headers),
         stream=raw.stream,
+        typed_stream=raw.typed_stream,
+        input_types=raw.types,
         cell_failures=raw.cell_failures,
     )
 

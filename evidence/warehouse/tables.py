@@ -49,10 +49,13 @@ def table_ddl(table: str, model: type[pa.DataFrameModel]) -> str:
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every base table (and the patient rows' views) that does not exist yet."""
     from evidence.warehouse import patient_files  # noqa: PLC0415 - it builds on this module
+    from evidence.warehouse.sql_cells import vocabulary_ddl  # noqa: PLC0415
     from evidence.warehouse.staging import STAGING  # noqa: PLC0415
 
     for schema in (STAGING, patient_files.SCHEMA):  # made here, once: not by concurrent steps
         con.execute(f"create schema if not exists {schema}")
+    for statement in vocabulary_ddl("patient"):
+        con.execute(statement)
     con.execute(table_ddl(TARGET_TABLES["study"], LAYOUTS["study"]))
     _add_new_columns(con, TARGET_TABLES["study"], LAYOUTS["study"])
     ddl = resources.files("evidence.warehouse") / "ddl"

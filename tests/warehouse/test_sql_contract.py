@@ -26,7 +26,7 @@ CELLS = {
     "fitzpatrick_type": (["IV", "4", "type iv", "Type 6", "fst-2", " v "], ["VII", "olive", ""]),
     "scar_type": (["boxcar", "Rolling"], ["keloid", ""]),
     "baseline_grade": (["2", "3", "4", "2.0", " 3 ", "\t4\x0b"], ["0", "5", "2.5", "x", ""]),
-    "followup_grade": (["2", "3", "4"], ["7", "", "three"]),
+    "followup_grade": (["2", "3", "4"], ["7", "", "three", "inf"]),
     "sessions": (["1", "3", "30"], ["0", "31", "1.5", ""]),
     "followup_weeks": (["12", "24.5", "12\x0c"], ["0", "-1", "600", "inf", "soon", "", "1 2"]),
     "baseline_score": (["3", "20", "84", ""], ["85", "-1", "n/a"]),
@@ -142,6 +142,66 @@ def test_sql_and_pandera_paths_agree(tmp_path_factory, rows, drop, strict) -> No
     assert streamed_flags == expected_flags
     VALID_ROWS_SEEN.append(len(got_rows))
     FLAGS_SEEN.append(len(got_flags))
+
+
+#: Numbers as a Parquet file types them (None: an empty cell), edge values included.
+NUMBER_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from([0.0, 1.0, 2.0, 2.5, 3.0, 4.0, 12.0, 30.0, 84.0, 85.0, -1.0, 600.0]),
+    st.sampled_from([math.inf, -math.inf, math.nan]),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    numbers=st.lists(
+        st.fixed_dictionaries(
+            dict.fromkeys(("baseline_grade", "followup_grade", "followup_weeks"), NUMBER_CELLS)
+            | dict.fromkeys(("sessions", "baseline_score", "followup_score"), NUMBER_CELLS)
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    pih=st.lists(st.sampled_from([True, False, None]), min_size=20, max_size=20),
+)
+def test_typed_parquet_cells_read_as_their_text_reads(tmp_path_factory, numbers, pih) -> None:
+    """Parquet numbers and booleans are checked as typed (no text in between): the rows that
+    pass, their values and the failures are those of the same cells read as text."""
+    frame = pd.DataFrame(
+        [
+            {"study_id": "S1", "subject_id": f"p{i}", "intervention": "microneedling",
+             "fitzpatrick_type": "IV", "scar_type": "boxcar", **row, "pih": pih[i]}
+            for i, row in enumerate(numbers)
+        ]
+    )  # fmt: skip
+    frame["pih"] = frame["pih"].astype("boolean")
+    frame = frame.astype(dict.fromkeys(numbers[0], "float64"))
+    path = tmp_path_factory.mktemp("pq") / "file.parquet"
+    frame.to_parquet(path, index=False)
+    con = duckdb.connect()
+    try:
+        con.execute("create schema _i")
+        staged = stage_file(con, path, "_i.raw")
+        assert staged.typed_stream is not None
+        assert staged.input_types is not None
+        assert staged.input_types["followup_grade"] == "DOUBLE"
+        text = validation_select(staged.table, "patient", staged.columns, age_column=AGE_COLUMN)
+        typed = validation_select(
+            staged.typed_stream,
+            "patient",
+            staged.columns,
+            age_column=AGE_COLUMN,
+            numbered=False,
+            input_types=staged.input_types,
+        )
+        names = [name for name in CELLS if name in staged.columns or name in ("side",)]
+        con.execute(f"create table _i.typed as {typed}")
+        expected = _passed_and_failures(con, f"({text})", "_row", names)
+        assert _passed_and_failures(con, "_i.typed", "rowid + 1", names) == expected
+    finally:
+        con.close()
 
 
 VALID_ROWS_SEEN: list[int] = []

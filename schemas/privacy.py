@@ -94,6 +94,11 @@ VALUE_PATTERNS: dict[str, str] = {
     ),
     "a base64 blob": r"^[a-z0-9+/]{200,}={0,2}$",
 }
+#: A value of this form cannot hold any identifier above (a letter and digits; or letters, a
+#: '-' or '_', and at most four digits): no '@', '.', '/' or space, no label of two or more
+#: letters before five or more digits, no digit groups between separators, no bare number,
+#: under 200 characters. Cells of this form, most pseudonyms, skip the identifier patterns.
+HARMLESS_CODE_PATTERN = r"[A-Za-z][0-9]{1,15}|[A-Za-z]{1,15}[-_]?[0-9]{0,4}"
 #: A subject_id that is nothing but a long number: how hospital systems export MRNs. Refused
 #: unless the source declares its subject_ids as study pseudonyms.
 BARE_RECORD_NUMBER_PATTERN = r"^\s*\d{7,}\s*$"

@@ -13,7 +13,12 @@ import duckdb
 
 from evidence.warehouse.readers import normalise_header
 from evidence.warehouse.sql_cells import quote, sql_literal
-from schemas.privacy import BARE_RECORD_NUMBER_PATTERN, VALUE_PATTERNS, identifier_category
+from schemas.privacy import (
+    BARE_RECORD_NUMBER_PATTERN,
+    HARMLESS_CODE_PATTERN,
+    VALUE_PATTERNS,
+    identifier_category,
+)
 from schemas.raw import PatientOutcomes
 
 
@@ -75,7 +80,12 @@ def _matches(header: str, pseudonyms: frozenset[str]) -> str:
         if _bare_number_is_record(header, pseudonyms)
         else ""
     )
-    return f"(regexp_matches({cell}, {sql_literal(_ANY_PATTERN)}){record})"
+    # CASE: the patterns run only on cells that are not plainly a harmless code
+    harmless = f"regexp_full_match({quote(header)}, {sql_literal(HARMLESS_CODE_PATTERN)})"
+    return (
+        f"(case when {harmless} then false "
+        f"else regexp_matches({cell}, {sql_literal(_ANY_PATTERN)}){record} end)"
+    )
 
 
 _ANY_PATTERN = "|".join(f"(?:{pattern})" for pattern in VALUE_PATTERNS.values())

@@ -207,7 +207,7 @@ def query(
 @app.command()
 def synthesize(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to write the files.")] = Path(
-        "data/raw"
+        "data/examples/synthetic"
     ),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20261125,
 ) -> None:

@@ -28,7 +28,9 @@ from evidence.synthesis.pooling import rma
 from evidence.synthesis.tau2 import EstimationError
 from evidence.warehouse.skin_groups import joined_per_group, skin_group_arms
 
-GROUP = ["stratum_kind", "stratum_value", "intervention", "outcome_scale"]
+#: A pooled group. ``synthetic`` keeps synthetic studies apart: an estimate never pools a
+#: synthetic study with a non-synthetic one (published or real patient-level data).
+GROUP = ["stratum_kind", "stratum_value", "intervention", "outcome_scale", "synthetic"]
 STUDY_EXTRA = ["design", "risk_of_bias", "sessions", "needle_depth_mm"]
 TEST_LABELS = {"z": "z", "knha": "Hartung-Knapp"}
 
@@ -249,7 +251,7 @@ create or replace table fct_pooled_improvement (
     k_studies integer, k_excluded integer, n_patients bigint,
     mean_change double, se double, ci_lb double, ci_ub double, pval double,
     tau2 double, i2 double, qe double, qe_p double, pi_lb double, pi_ub double,
-    responder_rate double, method varchar, data_origins varchar
+    responder_rate double, method varchar, data_origins varchar, synthetic boolean
 )
 """
 
@@ -259,7 +261,8 @@ create or replace table fct_study_weights (
     study_id varchar, evidence_source varchar, data_origin varchar, n bigint,
     yi double, vi double, ci_lb double, ci_ub double, weight_pct double,
     exclusion_reason varchar, citation varchar, source_url varchar,
-    design varchar, risk_of_bias varchar, sessions double, needle_depth_mm double
+    design varchar, risk_of_bias varchar, sessions double, needle_depth_mm double,
+    synthetic boolean
 )
 """
 

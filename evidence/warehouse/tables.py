@@ -20,7 +20,11 @@ LINEAGE_COLUMNS = (
     ("run_id", "varchar not null"),
 )
 
-TARGET_TABLES = {"patient": "patient_outcomes", "study": "study_arms"}
+TARGET_TABLES = {
+    "patient": "patient_outcomes",
+    "study": "study_arms",
+    "risk_of_bias": "risk_of_bias",
+}
 
 _SQL_TYPES = {"Int64": "bigint", "Float64": "double", "boolean": "boolean"}
 

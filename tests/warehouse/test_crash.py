@@ -87,7 +87,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dic
     """(landing, warehouse before the run, clean result) for a second run adding files."""
     base = tmp_path_factory.mktemp("crash")
     landing = base / "landing"
-    shutil.copytree(Path(__file__).parents[2] / "data" / "raw", landing)
+    shutil.copytree(Path(__file__).parents[2] / "data" / "examples" / "synthetic", landing)
     first = base / "first"
     shutil.copytree(landing / "study_level", first / "study_level")
     before = base / "before.duckdb"

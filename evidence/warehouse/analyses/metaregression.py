@@ -26,7 +26,7 @@ DDL = """
     intercept double, slope double, slope_se double, slope_ci_lb double, slope_ci_ub double,
     slope_pval double, var_intercept double, var_slope double, cov_intercept_slope double,
     crit double, tau2 double, i2 double, qm double, qm_pval double, x_min double, x_max double,
-    method varchar, test varchar
+    method varchar, test varchar, synthetic boolean
 """
 COLUMNS = [c.split()[0] for c in DDL.replace("\n", " ").split(",") if c.strip()]
 
@@ -39,10 +39,14 @@ def meta_regressions(arms: pd.DataFrame, *, method: str, test: str) -> pd.DataFr
         & arms["exclusion_reason"].isna()
         & arms["intervention"].isin(INTERVENTIONS)
     )
-    overall = arms.loc[keep, ["intervention", "outcome_scale", "yi", "vi", *MODERATORS]]
-    for (intervention, scale), group in overall.groupby(["intervention", "outcome_scale"]):
+    columns = ["intervention", "outcome_scale", "synthetic", "yi", "vi", *MODERATORS]
+    overall = arms.loc[keep, columns]
+    for (intervention, scale, synthetic), group in overall.groupby(
+        ["intervention", "outcome_scale", "synthetic"]
+    ):
         for moderator in MODERATORS:
-            rows.append(_fit(str(intervention), str(scale), moderator, group, method, test))
+            row = _fit(str(intervention), str(scale), moderator, group, method, test)
+            rows.append({**row, "synthetic": bool(synthetic)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

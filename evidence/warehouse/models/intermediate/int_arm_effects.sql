@@ -4,6 +4,8 @@
 -- When a study has both, its patient-level data win (the publication would double-count).
 -- Protocol (sessions, needle_depth_mm), design and risk_of_bias ride along for the
 -- meta-regression and the certainty rating.
+-- synthetic: the study has a synthetic row anywhere. Every pooled estimate combines only
+-- synthetic or only non-synthetic studies (``synthetic`` is part of each pooled group's key).
 with patient_arms as (
     select
         *,
@@ -16,7 +18,7 @@ with patient_arms as (
 ),
 
 published_arms as (
-    select p.*, 'study_level' as evidence_source
+    select p.*, 'study_level' as evidence_source, p.data_origin = 'synthetic' as synthetic
     from int_study_arm_summaries as p
     anti join patient_arms as a
         using (study_id, intervention, outcome_scale, stratum_kind, stratum_value)
@@ -28,7 +30,7 @@ arms as (
         n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd,
         change_mean, change_sd, is_change_sd_imputed, conversion, responders, data_origin,
         evidence_source, citation, source_url, sessions, needle_depth_mm, design,
-        risk_of_bias, risk_of_bias_reason
+        risk_of_bias, risk_of_bias_reason, synthetic
     from patient_arms
     union all by name
     select
@@ -36,13 +38,13 @@ arms as (
         n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd,
         change_mean, change_sd, is_change_sd_imputed, conversion, responders, data_origin,
         evidence_source, citation, source_url, sessions, needle_depth_mm, design,
-        risk_of_bias, risk_of_bias_reason
+        risk_of_bias, risk_of_bias_reason, synthetic
     from published_arms
 ),
 
 final as (
     select
-        *,
+        * replace (bool_or(synthetic) over (partition by study_id) as synthetic),
         change_mean as yi,
         change_sd * change_sd / n as vi,
         case

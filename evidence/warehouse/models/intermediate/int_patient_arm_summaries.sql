@@ -13,6 +13,8 @@
 -- Protocol (mean sessions and needle depth of the arm's patients) and design come from the
 -- final visits: an arm whose patients were treated on one side is split-face. Patient-level
 -- files carry no risk-of-bias judgement, so risk_of_bias is null (the report says so).
+-- synthetic: whether any of the study's rows is synthetic (the study is then pooled only
+-- with synthetic studies).
 -- $studies: the studies to compute (NULL: all).
 with visits as (
     select
@@ -70,6 +72,7 @@ cells as (
         fitzpatrick_type,
         min(data_origin) as origin_min,
         max(data_origin) as origin_max,
+        bool_or(data_origin = 'synthetic') as any_synthetic,
         -- Goodman-Baron grade: every final visit
         count(*) as g_n,
         count(*) filter (where has_partner) as g_dup_all,
@@ -227,9 +230,16 @@ protocols as (
     group by study_id, intervention
 ),
 
+studies as (
+    select study_id, bool_or(any_synthetic) as synthetic
+    from cells
+    group by study_id
+),
+
 final as (
     select
         s.*,
+        st.synthetic,
         p.sessions,
         p.needle_depth_mm,
         p.design,
@@ -237,6 +247,7 @@ final as (
         null::varchar as risk_of_bias_reason
     from summaries as s
     left join protocols as p using (study_id, intervention)
+    left join studies as st using (study_id)
 )
 
 select * from final

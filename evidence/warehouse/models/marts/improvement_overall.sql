@@ -20,7 +20,8 @@ final as (
         pi_ub,
         responder_rate,
         method,
-        data_origins
+        data_origins,
+        synthetic
     from pooled
 )
 

@@ -1,13 +1,18 @@
 -- materialized: view
 -- Adverse events by Fitzpatrick skin type and intervention, one row per treated subject side
 -- (final visit), plus an 'all_active' row per skin type over every non-control arm.
--- pih_ci_lb/ub: Wilson score interval, 95%.
+-- pih_ci_lb/ub: Wilson score interval, 95%. Synthetic studies are counted apart
+-- (synthetic = true), never with published or real patient-level data.
 with sides as (
-    select * from int_patient_final_visits
+    select v.*, s.synthetic
+    from int_patient_final_visits as v
+    left join (select distinct study_id, synthetic from int_patient_arm_summaries) as s
+        using (study_id)
 ),
 
 by_arm as (
     select
+        synthetic,
         fitzpatrick_type,
         intervention,
         count(*) as n_sides,
@@ -20,6 +25,7 @@ by_arm as (
     group by all
     union all
     select
+        synthetic,
         fitzpatrick_type,
         'all_active' as intervention,
         count(*),

@@ -54,7 +54,7 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> list[dict[str
 
 def read_subgroup_tests(con: duckdb.DuckDBPyConnection) -> tuple[SubgroupTest, ...]:
     return tuple(
-        SubgroupTest(**r)
+        SubgroupTest(**{k: r[k] for k in SubgroupTest.__dataclass_fields__})
         for r in _rows(
             con,
             "fct_subgroup_differences",

@@ -144,6 +144,21 @@ INTERVENTION_LABELS = {
 }
 
 
+DESIGN_LABELS = {
+    "rct": "randomised (parallel groups)",
+    "split_face_rct": "randomised split-face",
+    "split_face": "split-face, not randomised",
+    "non_randomised_controlled": "controlled, not randomised",
+    "prospective": "single-arm or cohort, prospective",
+    "retrospective": "retrospective",
+}
+
+
+def design_label(code: str | None) -> str:
+    """A reader's name for a design code ("not reported" when missing)."""
+    return DESIGN_LABELS.get(code or "", code or "not reported")
+
+
 def intervention_label(code: str) -> str:
     """A reader's name for an intervention code; unknown codes print as they are."""
     return INTERVENTION_LABELS.get(code, code)

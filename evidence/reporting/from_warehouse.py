@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from evidence.reporting import analyses
+from evidence.reporting import analyses, read_evidence
 from evidence.reporting._rows import records
 from evidence.reporting.context import (
     Citation,
@@ -20,6 +20,7 @@ from evidence.reporting.context import (
     SourceFile,
     StudyEffect,
 )
+from evidence.reporting.partition import has_partition, restrict_to_partition
 from evidence.reporting.plain import plain_summary
 from evidence.reporting.sof import build_sof
 from evidence.warehouse.connect import connect_read
@@ -44,6 +45,10 @@ def read_report_context(
     warehouse: Path, run_id: str, *, method: str, test: str, rho: float, versions: dict[str, str]
 ) -> ReportContext:
     with connect_read(warehouse) as con:
+        # the real evidence; the synthetic partition only when the warehouse holds nothing else
+        synthetic = not has_partition(con, False) and has_partition(con, True)
+        synthetic_results = () if synthetic else read_synthetic_results(con)
+        restrict_to_partition(con, synthetic)
         sources = tuple(
             SourceFile(
                 source_file=r["source_file"],
@@ -140,6 +145,16 @@ def read_report_context(
             )
         )
         extra = analyses.read_analyses(con, run_id)
+        odds_ratios = read_evidence.read_odds_ratios(con)
+        evidence = {
+            "evidence_base": read_evidence.read_evidence_base(con),
+            "responders": read_evidence.read_responders(con),
+            "odds_ratios": odds_ratios,
+            "evidence_map": read_evidence.read_evidence_map(con),
+            "skin_classes": read_evidence.read_skin_classes(con),
+            "risk_of_bias": read_evidence.read_risk_of_bias(con),
+            "external": read_evidence.external_comparisons(odds_ratios, extra["comparisons"]),
+        }
         citations = tuple(
             Citation(**r)
             for r in _records(
@@ -173,11 +188,32 @@ def read_report_context(
         by_skin_group=tuple(_sorted(s for s in strata if s.stratum_kind == "skin_group")),
         safety=safety,
         citations=citations,
+        synthetic=synthetic,
+        synthetic_results=synthetic_results,
         **extra,
+        **evidence,
     )
     ctx = replace(ctx, sof=build_sof(ctx))
     ctx = replace(ctx, plain_summary=plain_summary(ctx))
     return _with_summary(ctx)
+
+
+def read_synthetic_results(con: duckdb.DuckDBPyConnection) -> tuple[PooledStratum, ...]:
+    """The synthetic studies' overall pooled rows (shown apart, labelled, in a report of the
+    real evidence)."""
+    return tuple(
+        PooledStratum(
+            **{k: p[k] for k in PooledStratum.__dataclass_fields__ if k in p and k != "studies"}
+        )
+        for p in _records(
+            con,
+            """
+            select * from fct_pooled_improvement
+            where synthetic and stratum_kind = 'all' and mean_change is not null
+            order by intervention <> 'microneedling', intervention, outcome_scale
+            """,
+        )
+    )
 
 
 def _sorted(strata: Any) -> list[PooledStratum]:

@@ -55,9 +55,7 @@ def has_partition(con: duckdb.DuckDBPyConnection, synthetic: bool) -> bool:
 def restrict_to_partition(con: duckdb.DuckDBPyConnection, synthetic: bool) -> None:
     """Shadow every relation of ``con``'s database with its rows of one partition."""
     db = _quote(con.execute("select current_database()").fetchall()[0][0])
-    con.execute(
-        f"create or replace temp table {SYNTHETIC_STUDIES} as {synthetic_study_ids(con)}"
-    )
+    con.execute(f"create or replace temp table {SYNTHETIC_STUDIES} as {synthetic_study_ids(con)}")
     columns: dict[str, set[str]] = {}
     for table, column in con.execute(
         "select table_name, column_name from information_schema.columns "

@@ -25,11 +25,16 @@ from markupsafe import Markup
 from evidence.reporting import formatting as f
 from evidence.reporting.bubble import MODERATOR_LABELS, render_bubble_svg
 from evidence.reporting.context import MetaRegression, PooledStratum, ReportContext, SubgroupTest
+from evidence.reporting.evidence_figures import (
+    definition_label,
+    odds_ratio_figures,
+    responder_figures,
+)
 from evidence.reporting.forest import render_forest_svg
 from evidence.reporting.grade import rules_table
 from evidence.reporting.tables import report_tables, to_csv
 
-SYNTHETIC_BANNER = "Contains SYNTHETIC data — not evidence"
+SYNTHETIC_BANNER = "SYNTHETIC data only — not evidence"
 
 
 PRIMARY = "microneedling"  # forest plots are drawn for this arm; every arm is tabulated
@@ -67,6 +72,8 @@ def render_html(ctx: ReportContext) -> str:
         ctx=ctx,
         is_synthetic=contains_synthetic(ctx),
         banner=SYNTHETIC_BANNER,
+        figures_responders=responder_figures(ctx.responders),
+        figures_odds_ratios=odds_ratio_figures(ctx.odds_ratios),
         figures_overall=_forest_figures(_primary(ctx.overall)),
         figures_severity=_forest_figures(_primary(ctx.by_severity)),
         figures_skin_type=_forest_figures(_primary(ctx.by_skin_type)),
@@ -161,12 +168,14 @@ def write_report(ctx: ReportContext, out_dir: Path, *, pdf: bool = True) -> Repo
 
 
 def contains_synthetic(ctx: ReportContext) -> bool:
-    """True when any source, citation or plotted study is synthetic (or mixed)."""
-    origins = {s.origin for s in ctx.sources} | {c.origin for c in ctx.citations}
-    origins |= {s.origin for s in ctx.studies}
+    """True when the report shows synthetic results: its partition is synthetic, or (a guard)
+    any study it shows is labelled synthetic."""
+    if ctx.synthetic:
+        return True
+    origins = {c.origin for c in ctx.citations} | {s.origin for s in ctx.studies}
     for stratum in (*ctx.overall, *ctx.by_severity, *ctx.by_skin_type, *ctx.by_skin_group):
         origins |= {s.origin for s in stratum.studies}
-    return bool(origins & {"synthetic", "mixed"})
+    return "synthetic" in origins
 
 
 def _primary(strata: Sequence[PooledStratum]) -> list[PooledStratum]:
@@ -298,6 +307,8 @@ _FILTERS: dict[str, Callable[..., str]] = {
     "p": f.fmt_p,
     "intervention": f.intervention_label,
     "study_anchor": f.study_anchor,
+    "definition": definition_label,
+    "design": f.design_label,
 }
 
 
@@ -354,6 +365,8 @@ def _md_raw(func: Callable[..., str]) -> Callable[..., str]:
 
 
 _MD_TEXT_FILTERS = {
+    "definition",
+    "design",
     "sha",
     "scale",
     "scale_short",

@@ -9,6 +9,7 @@ analysts can query them (computed here, in the build, not when the report is rea
 | ``fct_responders_pooled``, ``fct_responders_study`` | :mod:`.responders` (PLO-pooled) |
 | ``fct_responder_comparisons``, ``fct_responder_comparison_studies`` | :mod:`.responders` (ORs) |
 | ``fct_safety_pooled``, ``fct_safety_studies`` | :mod:`.safety` (PIH logit-pooled, erythema) |
+| ``fct_skin_class_subgroups`` | :mod:`.skin_class` (population skin types, between studies) |
 | ``fct_rho_sensitivity`` | :mod:`.sensitivity` (rho 0.2 / 0.5 / 0.8) |
 | ``fct_pooled_history`` | :mod:`.history` (appended per run) |
 """
@@ -25,6 +26,7 @@ from evidence.warehouse.analyses import (
     responders,
     safety,
     sensitivity,
+    skin_class,
     subgroups,
 )
 from evidence.warehouse.analyses._frames import replace_table
@@ -69,6 +71,14 @@ def write_analyses(
     )
     by_study = safety.safety_rows(con.sql(safety.PATIENT_SQL).df(), con.sql(safety.STUDY_SQL).df())
     safe_pooled, safe_studies = safety.pool_safety(by_study, settings)
+    replace_table(
+        con,
+        "fct_skin_class_subgroups",
+        skin_class.DDL,
+        skin_class.skin_class_subgroups(
+            con.sql(skin_class.POPULATION_SQL).df(), responder_arms, arms, by_study, settings
+        ),
+    )
     replace_table(con, "fct_safety_pooled", safety.POOLED_DDL, safe_pooled)
     replace_table(con, "fct_safety_studies", safety.STUDY_DDL, safe_studies)
     replace_table(

@@ -245,57 +245,63 @@ def _find(strata: tuple[PooledStratum, ...], value: str | None = None) -> list[P
 
 
 def summary_lines(ctx: ReportContext) -> tuple[str, ...]:
-    """Five lines generated from the numbers (no hand-written claims)."""
+    """Five lines generated from the numbers (no hand-written claims), for the command line."""
     current = [s for s in ctx.sources if s.status != "superseded"]
     rows_loaded = sum(s.rows_loaded for s in current)
     rows_q = sum(s.rows_quarantined for s in current)
-    synthetic = any(s.origin in {"synthetic", "mixed"} for s in current)
+    if ctx.synthetic:
+        label = " — SYNTHETIC data only, not evidence."
+    elif ctx.synthetic_results:
+        label = "; synthetic studies analysed apart (not in these results)."
+    else:
+        label = "."
     lines = [
         f"Warehouse: {len(current)} source files, {rows_loaded} rows loaded, "
-        f"{rows_q} rows quarantined"
-        + (" — contains SYNTHETIC data, not evidence." if synthetic else "."),
+        f"{rows_q} rows quarantined{label}"
     ]
-    overall = _find(ctx.overall)
-    if overall:
-        o = overall[0]
+    eb = ctx.evidence_base
+    if eb is not None:
+        newest = f"; newest {eb.newest_year}" if eb.newest_year else ""
         lines.append(
-            f"Microneedling alone, Goodman–Baron grade: mean improvement {_fmt(o.mean_change)} "
-            f"[95% CI {_fmt(o.ci_lb)} to {_fmt(o.ci_ub)}], k={o.k_studies} studies, "
-            f"n={o.n_patients} ({o.method})."
+            f"Evidence: {eb.published_studies} study-level studies ({eb.published_patients} "
+            f"patients, {eb.randomised_studies} randomised{newest}); "
+            f"{eb.patient_level_studies} with patient-level data "
+            f"({eb.patient_level_patients} patients)."
         )
-    else:
-        lines.append("Microneedling alone, Goodman–Baron grade: no poolable data.")
-    severity = _find(ctx.by_severity)
+    alone = next((r for r in ctx.sof if r.outcome_scale == "responders"), None)
+    grade = _find(ctx.overall)
+    parts = []
+    if alone is not None and alone.k_studies:
+        parts.append(f"responders {alone.effect}, k={alone.k_studies}")
+    if grade:
+        o = grade[0]
+        parts.append(
+            f"Goodman–Baron grade improvement {_fmt(o.mean_change)} "
+            f"[95% CI {_fmt(o.ci_lb)} to {_fmt(o.ci_ub)}], k={o.k_studies}, n={o.n_patients} "
+            f"({o.method})"
+        )
+    lines.append("Microneedling alone: " + ("; ".join(parts) or "no poolable data") + ".")
+    odds = next((r for r in ctx.sof if r.outcome_scale == "log_odds_ratio"), None)
     lines.append(
-        "By baseline grade: "
+        "Microneedling + PRP vs microneedling alone: "
         + (
-            "; ".join(
-                f"grade {s.stratum_value} {_fmt(s.mean_change)} (k={s.k_studies})" for s in severity
-            )
-            if severity
-            else "no stratified data"
+            f"odds ratio of responding {odds.effect}, k={odds.k_studies}."
+            if odds is not None and odds.k_studies
+            else "no study reported responders in both arms."
         )
-        + "."
     )
-    skin = _find(ctx.by_skin_type)
+    pih = next(
+        (s for s in ctx.safety_pooled if s.outcome == "pih" and s.stratum_kind == "all"), None
+    )
+    by_type = sum(m.outcomes_by_skin_type for m in ctx.evidence_map)
     lines.append(
-        "By skin type: "
+        f"Skin type: {by_type} of {len(ctx.evidence_map)} studies report outcomes by type; "
+        "PIH after active treatment "
         + (
-            "; ".join(f"{s.stratum_value} {_fmt(s.mean_change)}" for s in skin)
-            if skin
-            else "no stratified data"
+            f"{100 * pih.estimate:.1f}% ({pih.events}/{pih.n}, k={pih.k_studies})."
+            if pih is not None and pih.estimate is not None
+            else "not reported."
         )
-        + "."
-    )
-
-    def rate(types: set[str]) -> str:
-        rows = [r for r in ctx.safety if r.fitzpatrick_type in types]
-        events, n = sum(r.pih_events for r in rows), sum(r.pih_n for r in rows)
-        return f"{100 * events / n:.1f}% ({events}/{n})" if n else "—"
-
-    lines.append(
-        f"PIH after active treatment: types I–III {rate({'I', 'II', 'III'})}, "
-        f"types IV–VI {rate({'IV', 'V', 'VI'})}."
     )
     return tuple(lines)
 

@@ -40,6 +40,8 @@ MID = {
     "gb_quantitative": 5.0,  # points on the 0-84 score
     "ecca": 20.0,
     "pih": 0.10,  # 10 percentage points of a proportion
+    "responders": 0.10,  # 10 percentage points of the proportion of responders
+    "log_odds_ratio": 0.69,  # a CI spanning more than a two-fold range of odds (ln 2)
     "erythema_days": 2.0,
 }
 #: Small-study effects: Egger only with k >= 10 (Sterne 2011); downgrade when p < 0.10.

@@ -37,6 +37,24 @@ from evidence.reporting.tables import report_tables, to_csv
 SYNTHETIC_BANNER = "SYNTHETIC data only — not evidence"
 
 
+#: The report's sections in order: their numbers in headings and the contents.
+SECTIONS = (
+    "summary",
+    "sof",
+    "responders",
+    "comparisons",
+    "strata",
+    "skin",
+    "dose",
+    "safety",
+    "rob",
+    "flow",
+    "provenance",
+    "changes",
+    "methods",
+)
+SECTION_NUMBERS = {name: i for i, name in enumerate(SECTIONS, start=1)}
+
 PRIMARY = "microneedling"  # forest plots are drawn for this arm; every arm is tabulated
 PLOTTED_SCALES = ("gb_qualitative",)  # the primary outcome; the score is tabulated
 
@@ -72,6 +90,7 @@ def render_html(ctx: ReportContext) -> str:
         ctx=ctx,
         is_synthetic=contains_synthetic(ctx),
         banner=SYNTHETIC_BANNER,
+        n=SECTION_NUMBERS,
         figures_responders=responder_figures(ctx.responders),
         figures_odds_ratios=odds_ratio_figures(ctx.odds_ratios),
         figures_overall=_forest_figures(_primary(ctx.overall)),
@@ -93,6 +112,7 @@ def render_markdown(ctx: ReportContext) -> str:
     template = _markdown_env().get_template("report.md.j2")
     text = template.render(
         ctx=ctx,
+        n=SECTION_NUMBERS,
         is_synthetic=contains_synthetic(ctx),
         banner=SYNTHETIC_BANNER,
         tests=_tests_by_kind(ctx),

@@ -131,9 +131,8 @@ class RiskOfBiasRow:
 
     study_id: str
     tool: str  # rob2 | robins_i
-    domains: tuple[tuple[str, str], ...]  # (domain, judgement) in the tool's order
+    domains: tuple[tuple[str, str, str], ...]  # (domain, judgement, support), tool's order
     overall: str
-    support: str
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,10 @@ def read_skin_classes(con: duckdb.DuckDBPyConnection) -> tuple[SkinClassRow, ...
 
 
 def read_risk_of_bias(con: duckdb.DuckDBPyConnection) -> tuple[RiskOfBiasRow, ...]:
+    supports = {
+        (r["study_id"], r["domain"]): r["support"]
+        for r in _rows(con, "risk_of_bias", "select study_id, domain, support from risk_of_bias")
+    }
     out = []
     for r in _rows(con, "study_risk_of_bias", "select * from study_risk_of_bias"):
         order = ROB_DOMAINS[RobTool(r["rob_tool"])]
@@ -203,9 +207,10 @@ def read_risk_of_bias(con: duckdb.DuckDBPyConnection) -> tuple[RiskOfBiasRow, ..
             RiskOfBiasRow(
                 study_id=r["study_id"],
                 tool=r["rob_tool"],
-                domains=tuple((d, judged.get(d, "")) for d in order),
+                domains=tuple(
+                    (d, judged.get(d, ""), supports.get((r["study_id"], d), "")) for d in order
+                ),
                 overall=r["overall"],
-                support=r["support"] or "",
             )
         )
     return tuple(out)

@@ -302,6 +302,9 @@ _SCALE_SHORT = {
     "gb_qualitative": "GB grade (1–4)",
     "gb_quantitative": "GB score",
     "pih": "PIH",
+    "responders": "responders",
+    "log_odds_ratio": "odds ratio",
+    "ecca": "ECCA",
 }
 
 
@@ -342,6 +345,7 @@ def _base_env(**options: Any) -> jinja2.Environment:
         **options,
     )
     env.tests["web_url"] = f.is_web_url
+    env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     env.globals["DASH"] = f.DASH
     return env
 

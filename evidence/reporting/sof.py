@@ -363,7 +363,8 @@ def _pooled_row(
 
 
 def _pih_row(ctx: ReportContext, group: str, pooled: SafetyPooled | None) -> SofRow:
-    comparison = f"Active microneedling arms, Fitzpatrick {group}"
+    where = "all skin types" if group == "all types" else f"Fitzpatrick {group}"
+    comparison = f"Active microneedling arms, {where}"
     anchor = "safety-pih-all" if group == "all types" else f"safety-pih-skin-group-{group.lower()}"
     outcome = "Post-inflammatory hyperpigmentation (proportion of treated)"
     if pooled is None or pooled.estimate is None:

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from evidence.reporting.context import PooledStratum, ReportContext
+from evidence.reporting.evidence_tables import evidence_tables
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Table = tuple[tuple[str, ...], list[tuple[object, ...]]]
@@ -90,6 +91,7 @@ def report_tables(ctx: ReportContext) -> dict[str, Table]:
     """File stem -> (header, rows) for every table of the report."""
     every = (*ctx.overall, *ctx.by_severity, *ctx.by_skin_type, *ctx.by_skin_group)
     return {
+        **evidence_tables(ctx),
         "summary_of_findings": (
             (
                 "comparison",

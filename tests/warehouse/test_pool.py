@@ -60,6 +60,7 @@ def arms_frame(seed: int = 7) -> pd.DataFrame:
                             "conversion": None,
                             "responders": int(n * 0.6) if study % 3 else None,
                             "data_origin": ("synthetic", "literature")[study % 2],
+                            "synthetic": study % 2 == 0,
                             "evidence_source": "study_level",
                             "citation": f"SYNTHETIC S{study:02d}",
                             "source_url": None,

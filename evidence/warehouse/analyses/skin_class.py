@@ -139,6 +139,12 @@ def _compare(
     return rows
 
 
+def _classes_of(study_ids: pd.Series, classes: dict[str, str]) -> pd.Series:
+    return pd.Series(
+        [classes.get(s, NOT_REPORTED) for s in study_ids], index=study_ids.index, dtype=object
+    )
+
+
 def _expit(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if math.isfinite(x) else math.nan
 
@@ -165,13 +171,13 @@ def skin_class_subgroups(
         resp["yi"], resp["vi"], _ = logit_proportion(
             resp["events"].to_numpy(float), resp["n"].to_numpy(float)
         )
-        resp["skin_class"] = resp["study_id"].map(classes).fillna(NOT_REPORTED)
+        resp["skin_class"] = _classes_of(resp["study_id"], classes)
         rows += _compare(
             resp, "responders", ["intervention", "responder_definition"], settings, _expit
         )
     overall = arms[(arms["stratum_kind"] == "all") & arms["exclusion_reason"].isna()].copy()
     if len(overall):
-        overall["skin_class"] = overall["study_id"].map(classes).fillna(NOT_REPORTED)
+        overall["skin_class"] = _classes_of(overall["study_id"], classes)
         rows += _compare(overall, "improvement", ["intervention", "outcome_scale"], settings, _same)
     if len(safety_by_study):
         pih = safety_by_study[
@@ -182,6 +188,6 @@ def skin_class_subgroups(
                 pih["events"].to_numpy(float), pih["n"].to_numpy(float)
             )
             pih["intervention"], pih["measure"] = "all_active", "pih_proportion"
-            pih["skin_class"] = pih["study_id"].map(classes).fillna(NOT_REPORTED)
+            pih["skin_class"] = _classes_of(pih["study_id"], classes)
             rows += _compare(pih, "pih", ["intervention", "measure"], settings, _expit)
     return pd.DataFrame(rows, columns=COLUMNS)

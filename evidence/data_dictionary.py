@@ -50,8 +50,7 @@ PYTHON_TABLES = {
     "fct_responders_study": "Per-study responders (events of n) behind `fct_responders_pooled`.",
     "fct_responder_comparisons": "Within-study odds ratios of responding, treatment against "
     "comparator, pooled per responder definition (metafor OR).",
-    "fct_responder_comparison_studies": "Per-study 2x2 tables behind "
-    "`fct_responder_comparisons`.",
+    "fct_responder_comparison_studies": "Per-study 2x2 tables behind `fct_responder_comparisons`.",
     "fct_skin_class_subgroups": "Between-study comparison of study populations (types III-VI "
     "only vs including I-II): responders, improvement and PIH pooled per class.",
     "fct_pooled_history": "The pooled estimates of every run, appended (how the evidence moved).",

@@ -248,7 +248,11 @@ def read_data_flow(con: duckdb.DuckDBPyConnection) -> tuple[FlowCount, ...]:
         )
     ]
     flow = [
-        FlowCount("Files found (current versions)", int(files), f"{synthetic} SYNTHETIC"),
+        FlowCount(
+            "Files found (current versions)",
+            int(files),
+            f"{synthetic} SYNTHETIC" if synthetic else "",
+        ),
         FlowCount("Rows read", int(rows_in)),
         FlowCount("Rows loaded", int(loaded)),
         FlowCount("Rows quarantined", int(quarantined)),

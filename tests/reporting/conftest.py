@@ -75,6 +75,7 @@ def make_context() -> ReportContext:
     )
     skin_iv = (study("SYN-G", 0.70, 0.60, 100.0, n=12),)
     return ReportContext(
+        synthetic=True,  # a report of the synthetic partition: the banner is shown
         run_id="test-run-0001",
         generated_at="2025-01-02T03:04:05Z",
         warehouse_path="data/warehouse.duckdb",

@@ -12,13 +12,17 @@ from tests.reporting.html_doc import ReportDoc
 SECTIONS = [
     "1. Plain-language summary",
     "2. Summary of findings",
-    "3. Improvement by scar severity and skin type",
-    "4. Dose and protocol",
-    "5. Safety by skin type",
-    "6. Data flow",
-    "7. Provenance",
-    "8. What changed since the previous run",
-    "9. Methods",
+    "3. Responders",
+    "4. Controlled comparisons",
+    "5. Improvement by scar severity and skin type",
+    "6. Skin type: what the studies report",
+    "7. Dose and protocol",
+    "8. Safety by skin type",
+    "9. Risk of bias",
+    "10. Data flow",
+    "11. Provenance",
+    "12. What changed since the previous run",
+    "13. Methods",
 ]
 STRATA_HEADER = [
     "Stratum",
@@ -49,7 +53,7 @@ def test_table_of_contents_links_to_every_section(ctx):
 
 
 def test_synthetic_source_shows_the_banner(ctx):
-    assert "Contains SYNTHETIC data — not evidence" in "".join(ReportDoc(render_html(ctx)).text)
+    assert "SYNTHETIC data only — not evidence" in "".join(ReportDoc(render_html(ctx)).text)
 
 
 def test_literature_only_report_has_no_banner(ctx):
@@ -61,6 +65,7 @@ def test_literature_only_report_has_no_banner(ctx):
 
     clean = dataclasses.replace(
         ctx,
+        synthetic=False,
         sources=literature(ctx.sources),
         citations=literature(ctx.citations),
         studies=literature(ctx.studies),

@@ -91,9 +91,7 @@ def test_responders_pooled_equals_metafor_plo_reml(warehouse: Path, golden: dict
             assert _close(value, case[name]), (case["intervention"], grade, name, value, case)
 
 
-def test_responders_by_comparison_equals_metafor_or_reml(
-    warehouse: Path, golden: dict
-) -> None:
+def test_responders_by_comparison_equals_metafor_or_reml(warehouse: Path, golden: dict) -> None:
     cases = [c for c in golden["cases"] if c["analysis"] == "responders_by_comparison"]
     assert cases
     for case in cases:

@@ -272,7 +272,9 @@ def summary_lines(ctx: ReportContext) -> tuple[str, ...]:
     grade = _find(ctx.overall)
     parts = []
     if alone is not None and alone.k_studies:
-        parts.append(f"responders {alone.effect}, k={alone.k_studies}")
+        parts.append(
+            f"responders ({_definition(alone.outcome)}) {alone.effect}, k={alone.k_studies}"
+        )
     if grade:
         o = grade[0]
         parts.append(
@@ -285,7 +287,8 @@ def summary_lines(ctx: ReportContext) -> tuple[str, ...]:
     lines.append(
         "Microneedling + PRP vs microneedling alone: "
         + (
-            f"odds ratio of responding {odds.effect}, k={odds.k_studies}."
+            f"odds ratio of responding ({_definition(odds.outcome)}) {odds.effect}, "
+            f"k={odds.k_studies}."
             if odds is not None and odds.k_studies
             else "no study reported responders in both arms."
         )
@@ -304,6 +307,11 @@ def summary_lines(ctx: ReportContext) -> tuple[str, ...]:
         )
     )
     return tuple(lines)
+
+
+def _definition(outcome: str) -> str:
+    """The responder definition of a SoF outcome ("Responding: X (odds ratio)" -> "X")."""
+    return outcome.split(": ", 1)[-1].rsplit(" (", 1)[0]
 
 
 def _with_summary(ctx: ReportContext) -> ReportContext:

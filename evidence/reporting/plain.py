@@ -144,7 +144,7 @@ def _added_benefit(ctx: ReportContext) -> list[str]:
     odds = _sof(ctx, "Microneedling + PRP vs", "log_odds_ratio")
     if odds is not None and odds.k_studies:
         lines.append(
-            f"Does adding PRP help? In {odds.k_studies} studies that treated both arms, the "
+            f"Does adding PRP help? In {_studies(odds.k_studies)} that treated both arms, the "
             f"odds of responding with microneedling + PRP against microneedling alone were "
             f"{odds.effect} ({odds.outcome.split(': ', 1)[-1].replace(' (odds ratio)', '')}). "
             f"{_certainty(odds)}."
@@ -159,7 +159,7 @@ def _added_benefit(ctx: ReportContext) -> list[str]:
         c = found[0]
         lines.append(
             f"Its added improvement on the Goodman–Baron grade was {_est(c)} grades in "
-            f"{c.k_studies} within-study comparisons "
+            f"{_studies(c.k_studies, 'within-study comparison')} "
             f"({_certainty(_sof(ctx, 'Microneedling + PRP vs', 'gb_qualitative'))})."
         )
     for x in ctx.external:
@@ -215,6 +215,11 @@ def _for_whom(ctx: ReportContext) -> list[str]:
         )
     lines.append(_skin(ctx))
     return lines
+
+
+def _studies(k: int, noun: str = "study") -> str:
+    plural = "studies" if noun == "study" else f"{noun}s"
+    return f"{k} {noun if k == 1 else plural}"
 
 
 def _skin(ctx: ReportContext) -> str:

@@ -17,6 +17,7 @@ import duckdb
 from evidence.reporting import formatting as f
 from evidence.reporting._rows import records
 from evidence.reporting.context import StudyEffect
+from evidence.reporting.evidence_figures import definition_label
 from evidence.reporting.evidence_records import (
     EvidenceBase,
     EvidenceMapRow,
@@ -238,7 +239,7 @@ def external_comparisons(
             ours = "; ".join(
                 f"{f.fmt_num(o.odds_ratio)} {f.fmt_ci(o.ci_lb, o.ci_ub)} "
                 f"(k = {o.k_studies}, I² = {f.fmt_percent(o.i2)}; responders: "
-                f"{o.responder_definition})"
+                f"{definition_label(o.responder_definition)})"
                 for o in mine
             )
             ids = sorted({s.study_id for o in mine for s in o.studies})

@@ -40,7 +40,7 @@ def _stratum() -> tuple[list[float], list[float]]:
 
 
 def test_default_control_is_metafors() -> None:
-    assert DEFAULT_CONTROL == Control(threshold=1e-5, maxiter=100, stepadj=1.0)
+    assert Control(threshold=1e-5, maxiter=100, stepadj=1.0) == DEFAULT_CONTROL
     assert DEFAULT_CONTROL.describe() == ""
 
 
@@ -54,7 +54,7 @@ def test_parse_control_reads_any_subset_of_the_knobs() -> None:
     "text", ["stepadj", "tol=1e-4", "maxiter=many", "stepadj=0", "stepadj=2", "maxiter=0"]
 )
 def test_parse_control_refuses_unknown_or_bad_entries(text: str) -> None:
-    with pytest.raises(ValueError, match="stepadj|maxiter|threshold|tol"):
+    with pytest.raises(ValueError, match=r"stepadj|maxiter|threshold|tol"):
         parse_control(text)
 
 

@@ -72,7 +72,8 @@ def tau2_confint(
     def q(t: float) -> float:
         if X is None:  # Y'PY of the intercept-only model without a k x k matrix
             wi = 1.0 / (v + t)
-            return float(np.sum(wi * (y - np.sum(wi * y) / np.sum(wi)) ** 2))
+            r = y - float(wi @ y) / float(wi.sum())
+            return float(wi @ (r * r))
         return q_generalised(t, y, v, Xm)
 
     def root(objective: float) -> float:

@@ -390,6 +390,22 @@ specs$reml_nonconvergence_synthetic <- list(
   mods = c("sessions"), controls = list(NULL, "stepadj=0.5,maxiter=1000")
 )
 
+# ---- SYNTHETIC: two arms (fractional RF microneedling, Fitzpatrick IV, from the shipped
+#      synthetic studies SYN-D and SYN-P4 with change SDs imputed at rho = 0.35). ML's Fisher
+#      scoring converges neither by default nor with stepadj = 0.5, only with stepadj = 0.5 and
+#      maxiter = 1000: the third remedy. NOT evidence.
+datasets$ml_nonconvergence_synthetic <- data.frame(
+  study = c("SYNTHETIC SYN-D", "SYNTHETIC SYN-P4"),
+  yi = c(11.764705882352942, 6.57), vi = c(1.6656574394463666, 6.856342142857144)
+)
+with(datasets$ml_nonconvergence_synthetic, {
+  stopifnot(inherits(try(rma(yi, vi, method = "ML"), silent = TRUE), "try-error"))
+  stopifnot(inherits(try(rma(yi, vi, method = "ML", control = list(stepadj = 0.5)), silent = TRUE), "try-error"))
+})
+origin$ml_nonconvergence_synthetic <- "SYNTHETIC (invented for tests; not evidence): ML converges only with stepadj = 0.5, maxiter = 1000"
+specs$ml_nonconvergence_synthetic <- list(measures = c("GEN"), methods = c("ML", "REML"),
+                                          by = list(NULL), mods = NULL)
+
 tests <- c("z", "knha")
 for (name in names(datasets)) {
   na <- if (is.null(na_text[[name]])) "" else na_text[[name]]

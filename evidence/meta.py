@@ -292,6 +292,8 @@ def format_meta(result: dict[str, Any]) -> str:
     for name in fields:
         cells = "".join(_fmt(blocks[n][name]).rjust(width + 2) for n in names)
         lines.append(name.ljust(18) + cells)
+    if result.get("omitted"):
+        lines.append(f"omitted (missing values): {', '.join(result['omitted'])}")
     if result.get("Q_between") is not None:
         lines.append(
             f"test for subgroup differences: Q_between = {_fmt(result['Q_between'])} "

@@ -121,6 +121,10 @@ def test_missing_counts_omit_the_study_and_say_which() -> None:
     assert "Snow 1" not in data["study"]
     assert "omitted 1 study with missing values (na.omit): Snow 1" in result.stderr
 
+    table = runner.invoke(app, ["meta", str(GOLDEN_INPUTS / "yusuf1985.csv"), "--measure", "OR"])
+    assert "omitted (missing values): Snow 1" in table.stdout
+    assert "I2_ci_lb" in table.stdout
+
 
 def test_na_fail_refuses_a_missing_value_with_its_row_and_column() -> None:
     argv = ["meta", str(GOLDEN_INPUTS / "yusuf1985.csv"), "--measure", "OR", "--na", "fail"]

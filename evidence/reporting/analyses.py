@@ -134,6 +134,8 @@ def read_comparisons(con: duckdb.DuckDBPyConnection) -> tuple[PooledStratum, ...
                 studies=rows,
                 qe=p["qe"],
                 qe_p=p["qe_p"],
+                i2_ci_lb=p.get("i2_ci_lb"),
+                i2_ci_ub=p.get("i2_ci_ub"),
             )
         )
     return tuple(out)
@@ -387,6 +389,8 @@ def read_rho(con: duckdb.DuckDBPyConnection) -> tuple[RhoRow, ...]:
             ci_lb=r["ci_lb"],
             ci_ub=r["ci_ub"],
             i2=r["i2"],
+            i2_ci_lb=r.get("i2_ci_lb"),
+            i2_ci_ub=r.get("i2_ci_ub"),
         )
         for r in _rows(
             con,

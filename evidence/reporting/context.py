@@ -90,6 +90,8 @@ class PooledStratum:
     studies: tuple[StudyEffect, ...] = ()
     qe: float | None = None  # Cochran's Q
     qe_p: float | None = None
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
     @property
     def anchor(self) -> str:
@@ -208,6 +210,8 @@ class SafetyPooled:
     i2: float | None
     method: str
     studies: tuple[StudyEffect, ...] = ()
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,8 @@ class RhoRow:
     ci_lb: float | None
     ci_ub: float | None
     i2: float | None
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class ResponderResult:
     pi_ub: float | None
     method: str
     studies: tuple[StudyEffect, ...] = ()
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
     @property
     def anchor(self) -> str:
@@ -83,6 +85,8 @@ class OddsRatioResult:
     pi_ub: float | None
     method: str
     studies: tuple[StudyEffect, ...] = ()
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
     @property
     def anchor(self) -> str:

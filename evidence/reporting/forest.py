@@ -28,6 +28,7 @@ from evidence.reporting.formatting import (
     DASH,
     fmt_ci,
     fmt_estimate,
+    fmt_i2,
     fmt_int,
     fmt_num,
     fmt_percent,
@@ -256,7 +257,8 @@ def _caption(pooled: PooledStratum) -> str:
         q = f"Q = {fmt_num(pooled.qe)} (df = {pooled.k_studies - 1}), p {p_shown}; "
     return (
         f"Random-effects model ({pooled.method}); {q}τ² = {fmt_num(pooled.tau2, 3)}; "
-        f"I² = {fmt_percent(pooled.i2)}; k = {fmt_int(pooled.k_studies)}; "
+        f"I² = {fmt_i2(pooled.i2, pooled.i2_ci_lb, pooled.i2_ci_ub)}; "
+        f"k = {fmt_int(pooled.k_studies)}; "
         f"n = {fmt_int(pooled.n_patients)}; 95% PI "
         f"{fmt_ci(pooled.pi_lb, pooled.pi_ub)}"
     )

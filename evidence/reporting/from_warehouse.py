@@ -121,6 +121,8 @@ def read_report_context(
                 studies=tuple(by_group.get(tuple(p[k] for k in GROUP), ())),
                 qe=p.get("qe"),
                 qe_p=p.get("qe_p"),
+                i2_ci_lb=p.get("i2_ci_lb"),
+                i2_ci_ub=p.get("i2_ci_ub"),
             )
             for p in pooled
             if p["mean_change"] is not None

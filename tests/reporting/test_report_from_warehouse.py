@@ -178,3 +178,26 @@ def test_shipped_report_opens_offline_in_chromium_with_its_plots(shipped, tmp_pa
     assert len(boxes) >= 10
     assert all(w > 0 and h > 0 and marks > 0 for w, h, marks in boxes), boxes
     assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+POOLED_TABLES = ("fct_pooled_improvement", "fct_comparisons", "fct_safety_pooled")
+
+
+@pytest.mark.parametrize("table", [*POOLED_TABLES, "fct_rho_sensitivity"])
+def test_no_pooled_group_of_the_shipped_data_falls_back_from_reml(shipped, table):
+    warehouse, _, _ = shipped
+    methods = {m for (m,) in rows(warehouse, f"select distinct method from {table}")}
+    assert methods, table
+    assert not [m for m in methods if "failed" in m or m.startswith("DL")], methods
+
+
+@pytest.mark.parametrize("table", POOLED_TABLES)
+def test_every_pooled_group_of_the_shipped_data_has_i2_with_its_interval(shipped, table):
+    warehouse, _, _ = shipped
+    ((without_ci, with_i2),) = rows(
+        warehouse,
+        "select count(*) filter (where i2 is not null and i2_ci_lb is null), "
+        f"count(*) filter (where i2 is not null) from {table} where k_studies > 1",
+    )
+    assert with_i2 > 0
+    assert without_ci == 0

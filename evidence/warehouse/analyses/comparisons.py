@@ -39,8 +39,8 @@ SCALES = ("gb_qualitative", "gb_quantitative")
 POOLED_DDL = """
     comparison varchar, intervention varchar, comparator varchar, outcome_scale varchar,
     k_studies integer, n_patients bigint, md double, se double, ci_lb double, ci_ub double,
-    pval double, tau2 double, i2 double, qe double, qe_p double, pi_lb double, pi_ub double,
-    method varchar, data_origins varchar, synthetic boolean
+    pval double, tau2 double, i2 double, i2_ci_lb double, i2_ci_ub double, qe double,
+    qe_p double, pi_lb double, pi_ub double, method varchar, data_origins varchar, synthetic boolean
 """
 STUDY_DDL = """
     comparison varchar, intervention varchar, comparator varchar, outcome_scale varchar,

@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from evidence.synthesis.counts import log_odds_ratio, logit_proportion
-from evidence.synthesis.pooling import RMAResult, rma
-from evidence.synthesis.tau2 import EstimationError
+from evidence.synthesis.pooling import RMAResult
 from evidence.warehouse.analyses._frames import finite
 from evidence.warehouse.analyses.comparisons import (
     PAIRS,
@@ -34,7 +33,7 @@ from evidence.warehouse.analyses.comparisons import (
     is_split_face,
     pair_sizes,
 )
-from evidence.warehouse.pool import PoolingSettings
+from evidence.warehouse.pooled_fit import PoolingSettings, fit_group
 
 ARMS_SQL = "select * from int_responder_arms"
 KEY = ["synthetic", "intervention", "stratum_kind", "stratum_value", "responder_definition"]
@@ -44,8 +43,8 @@ POOLED_DDL = """
     intervention varchar, stratum_kind varchar, stratum_value varchar,
     responder_definition varchar, k_studies integer, n_patients bigint, events bigint,
     logit double, logit_se double, proportion double, ci_lb double, ci_ub double,
-    tau2 double, i2 double, qe double, qe_p double, pi_lb double, pi_ub double,
-    method varchar, synthetic boolean
+    tau2 double, i2 double, i2_ci_lb double, i2_ci_ub double, qe double, qe_p double,
+    pi_lb double, pi_ub double, method varchar, synthetic boolean
 """
 STUDY_DDL = """
     intervention varchar, stratum_kind varchar, stratum_value varchar,
@@ -60,8 +59,8 @@ COMPARISON_DDL = """
     responder_definition varchar, k_studies integer, n_patients bigint,
     events_treatment bigint, n_treatment bigint, events_comparator bigint,
     n_comparator bigint, log_or double, se double, "or" double, ci_lb double,
-    ci_ub double, pval double, tau2 double, i2 double, qe double, qe_p double,
-    pi_lb double, pi_ub double, method varchar, synthetic boolean
+    ci_ub double, pval double, tau2 double, i2 double, i2_ci_lb double, i2_ci_ub double,
+    qe double, qe_p double, pi_lb double, pi_ub double, method varchar, synthetic boolean
 """
 COMPARISON_STUDY_DDL = """
     comparison varchar, intervention varchar, comparator varchar,
@@ -74,17 +73,9 @@ COMPARISON_STUDY_DDL = """
 
 
 def _fit(yi: np.ndarray, vi: np.ndarray, settings: PoolingSettings) -> tuple[RMAResult, str]:
-    """The model and its label; DerSimonian-Laird only when the requested estimator fails."""
-    try:
-        res = rma(yi, vi, method=settings.method, test=settings.test, level=settings.level)
-        note = ""
-    except EstimationError as exc:
-        res = rma(yi, vi, method="DL", test=settings.test, level=settings.level)
-        note = f" ({settings.method} failed: {exc}; DerSimonian-Laird used)"
-    if res.k == 1:
-        return res, "single study (not pooled)"
-    test = "z" if res.test == "z" else "Hartung-Knapp"
-    return res, f"{res.method}, {test}{note}"
+    """The model and its label (metafor's remedies before any labelled fallback)."""
+    fit = fit_group(yi, vi, settings)
+    return fit.res, fit.label
 
 
 def _expit(x: float | None) -> float | None:
@@ -97,6 +88,8 @@ def _heterogeneity(res: RMAResult, transform: object) -> dict[str, object]:
     return {
         "tau2": None if single else res.tau2,
         "i2": None if single else finite(res.I2),
+        "i2_ci_lb": None if single else finite(res.I2_ci_lb),
+        "i2_ci_ub": None if single else finite(res.I2_ci_ub),
         "qe": None if single else finite(res.QE),
         "qe_p": None if single else finite(res.QEp),
         "pi_lb": None if single or res.pi_lb is None else f(res.pi_lb),  # type: ignore[operator]

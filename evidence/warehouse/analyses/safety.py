@@ -18,10 +18,8 @@ import numpy as np
 import pandas as pd
 
 from evidence.synthesis.counts import logit_proportion
-from evidence.synthesis.pooling import rma
-from evidence.synthesis.tau2 import EstimationError
 from evidence.warehouse.analyses._frames import finite, partitions
-from evidence.warehouse.pool import PoolingSettings
+from evidence.warehouse.pooled_fit import GroupFit, PoolingSettings, fit_group
 from evidence.warehouse.skin_groups import SKIN_GROUPS, skin_group_of
 
 PATIENT_SQL = """
@@ -49,7 +47,8 @@ STUDY_DDL = """
 POOLED_DDL = """
     outcome varchar, stratum_kind varchar, stratum_value varchar, k_studies integer,
     events bigint, n bigint, estimate double, ci_lb double, ci_ub double,
-    pi_lb double, pi_ub double, tau2 double, i2 double, method varchar, data_origins varchar,
+    pi_lb double, pi_ub double, tau2 double, i2 double, i2_ci_lb double, i2_ci_ub double,
+    method varchar, data_origins varchar,
     synthetic boolean
 """
 CRIT = 1.959963984540054  # the normal 97.5% quantile, for the per-study 95% CIs
@@ -130,11 +129,16 @@ def pool_safety(
     )
 
 
-def _fit(yi: np.ndarray, vi: np.ndarray, settings: PoolingSettings):
-    try:
-        return rma(yi, vi, method=settings.method, test=settings.test)
-    except EstimationError:
-        return rma(yi, vi, method="DL", test=settings.test)
+def _heterogeneity(fit: GroupFit) -> dict[str, object]:
+    """tau2 and I² with its CI (null for a single study)."""
+    res = fit.res
+    single = res.k == 1
+    return {
+        "tau2": None if single else res.tau2,
+        "i2": None if single else finite(res.I2),
+        "i2_ci_lb": None if single else finite(res.I2_ci_lb),
+        "i2_ci_ub": None if single else finite(res.I2_ci_ub),
+    }
 
 
 def _expit(x: float | None) -> float | None:
@@ -186,7 +190,8 @@ def _pool_pih(
         row["method"] = "not pooled: no study reported PIH in this stratum"
         return row, None
     yi, vi, _ = logit_proportion(part["events"].to_numpy(float), part["n"].to_numpy(float))
-    res = _fit(yi, vi, settings)
+    fit = fit_group(yi, vi, settings)
+    res = fit.res
     single = res.k == 1
     row.update(
         estimate=_expit(res.beta),
@@ -194,9 +199,8 @@ def _pool_pih(
         ci_ub=_expit(res.ci_ub),
         pi_lb=None if single else _expit(res.pi_lb),
         pi_ub=None if single else _expit(res.pi_ub),
-        tau2=None if single else res.tau2,
-        i2=None if single else finite(res.I2),
-        method="single study (logit CI)" if single else f"{res.method}, logit (PLO)",
+        **_heterogeneity(fit),
+        method="single study (logit CI)" if single else f"{res.method}, logit (PLO){fit.note}",
     )
     half = CRIT * np.sqrt(vi)
     studies = _study_frame(
@@ -229,7 +233,8 @@ def _pool_erythema(
     if np.any(vi <= 0):
         row["method"] = "not pooled: an erythema SD is zero"
         return row, None
-    res = _fit(mean, vi, settings)
+    fit = fit_group(mean, vi, settings)
+    res = fit.res
     single = res.k == 1
     row.update(
         estimate=res.beta,
@@ -237,9 +242,8 @@ def _pool_erythema(
         ci_ub=res.ci_ub,
         pi_lb=None if single else res.pi_lb,
         pi_ub=None if single else res.pi_ub,
-        tau2=None if single else res.tau2,
-        i2=None if single else finite(res.I2),
-        method="single study" if single else f"{res.method}, raw mean (MN)",
+        **_heterogeneity(fit),
+        method="single study" if single else f"{res.method}, raw mean (MN){fit.note}",
     )
     half = CRIT * np.sqrt(vi)
     studies = _study_frame(

@@ -25,10 +25,9 @@ import pandas as pd
 
 from evidence.synthesis.counts import logit_proportion
 from evidence.synthesis.pooling import rma
-from evidence.synthesis.tau2 import EstimationError
 from evidence.warehouse.analyses._frames import finite
 from evidence.warehouse.analyses.responders import last_time_points
-from evidence.warehouse.pool import PoolingSettings
+from evidence.warehouse.pooled_fit import PoolingSettings, fit_group
 
 DARKER, INCLUDES_LIGHT, NOT_REPORTED = "III-VI only", "includes I-II", "not reported"
 CLASSES = (DARKER, INCLUDES_LIGHT)
@@ -80,12 +79,9 @@ def skin_class(text: object) -> str:
 def _pool(
     yi: np.ndarray, vi: np.ndarray, settings: PoolingSettings
 ) -> tuple[float, float, float, float, float | None]:
-    """(estimate, se, ci_lb, ci_ub, I2) of one class; DerSimonian-Laird if the estimator
-    fails."""
-    try:
-        res = rma(yi, vi, method=settings.method, test=settings.test)
-    except EstimationError:
-        res = rma(yi, vi, method="DL", test=settings.test)
+    """(estimate, se, ci_lb, ci_ub, I2) of one class (metafor's remedies before any labelled
+    fallback)."""
+    res = fit_group(yi, vi, settings).res
     lb = res.ci_lb if res.ci_lb is not None else math.nan
     ub = res.ci_ub if res.ci_ub is not None else math.nan
     return res.beta, res.se, lb, ub, (None if res.k == 1 else finite(res.I2))

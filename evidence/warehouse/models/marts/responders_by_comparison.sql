@@ -28,6 +28,8 @@ final as (
         pval,
         tau2,
         i2,
+        i2_ci_lb,
+        i2_ci_ub,
         pi_lb,
         pi_ub,
         method,

@@ -248,6 +248,7 @@ def _stratum_arms(yi: list[float], vi: list[float], n: list[int]) -> pd.DataFram
             "n_patients": n,
             "responders": pd.array([None] * k, dtype="Int64"),
             "data_origin": "synthetic",
+            "synthetic": True,
             "evidence_source": "study_level",
             "citation": "SYNTHETIC",
             "source_url": None,

@@ -209,10 +209,12 @@ def _forest_figures(
     for stratum in strata:
         if not stratum.studies:
             continue
-        what = stratum.stratum_value if comparison else f.stratum_label(stratum)
-        title = f"{what} · {f.intervention_label(stratum.intervention)} · " + _scale_short(
-            stratum.outcome_scale
-        )
+        if comparison:  # stratum_value is "<treatment> vs <comparator>"
+            treatment, _, comparator = stratum.stratum_value.partition(" vs ")
+            what = f"{f.intervention_label(treatment)} vs {f.intervention_label(comparator)}"
+        else:
+            what = f"{f.stratum_label(stratum)} · {f.intervention_label(stratum.intervention)}"
+        title = f"{what} · {_scale_short(stratum.outcome_scale)}"
         quantity = "Difference in improvement" if comparison else "Improvement"
         svg = render_forest_svg(
             stratum.studies,

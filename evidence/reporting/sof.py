@@ -291,27 +291,7 @@ def _pooled_row(
             if difference
             else "no study with a usable mean change and SD"
         )
-        return SofRow(
-            comparison,
-            outcome,
-            scale,
-            0,
-            0,
-            f"{f.DASH} ({why})",
-            f.DASH,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "not rated",
-            f.DASH,
-            why,
-            (),
-            f"{f.DASH}",
-            "",
-            False,
-        )
+        return _not_rated(comparison, outcome, scale, why)
     designs, risks, weights = _study_facts(ctx, stratum.studies)
     egger_p, egger_text = _egger(ctx, stratum.studies)
     certainty = rate_certainty(
@@ -371,27 +351,7 @@ def _pih_row(ctx: ReportContext, group: str, pooled: SafetyPooled | None) -> Sof
     outcome = "Post-inflammatory hyperpigmentation (proportion of treated)"
     if pooled is None or pooled.estimate is None:
         why = "no study reported PIH for this group"
-        return SofRow(
-            comparison,
-            outcome,
-            "pih",
-            0,
-            0,
-            f"{f.DASH} ({why})",
-            f.DASH,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "not rated",
-            f.DASH,
-            why,
-            (),
-            f.DASH,
-            "",
-            False,
-        )
+        return _not_rated(comparison, outcome, "pih", why)
     designs, risks, weights = _study_facts(ctx, pooled.studies)
     certainty = rate_certainty(
         Evidence(

@@ -7,22 +7,8 @@ import re
 
 from evidence.reporting import render_markdown
 from tests.reporting.md_doc import markdown_tables, section
+from tests.reporting.sections import SECTIONS
 
-SECTIONS = [
-    "1. Plain-language summary",
-    "2. Summary of findings",
-    "3. Responders",
-    "4. Controlled comparisons",
-    "5. Improvement by scar severity and skin type",
-    "6. Skin type: what the studies report",
-    "7. Dose and protocol",
-    "8. Safety by skin type",
-    "9. Risk of bias",
-    "10. Data flow",
-    "11. Provenance",
-    "12. What changed since the previous run",
-    "13. Methods",
-]
 
 
 def test_every_section_heading_is_present_in_order(ctx):

@@ -10,7 +10,6 @@ from tests.reporting.md_doc import markdown_tables, section
 from tests.reporting.sections import SECTIONS
 
 
-
 def test_every_section_heading_is_present_in_order(ctx):
     markdown = render_markdown(ctx)
     assert re.findall(r"^## (.+)$", markdown, re.M) == SECTIONS

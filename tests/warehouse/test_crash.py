@@ -18,6 +18,8 @@ import pytest
 from evidence import progress
 from tests.helpers import ingest
 
+pytestmark = pytest.mark.slow  # 14 runs, each killed and rerun in another process
+
 #: Progress events of one run over the shipped landing folder where the run is killed:
 #: after discovery, while validating and loading files, while building models, pooling and
 #: publishing (the publish event comes just before the atomic rename).

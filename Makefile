@@ -19,7 +19,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
 .DEFAULT_GOAL := check
-.PHONY: check demo test lint browser clean
+.PHONY: check demo test matrix lint browser clean
 
 check: test
 
@@ -41,6 +41,12 @@ test: $(STAMP) browser
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+## matrix: on every other supported Python found here, a fresh .venv-X.Y, the shipped run
+## (its summary must equal this .venv's) and the tests that need no browser, Prefect server or
+## tens of seconds; an absent version is skipped
+matrix: $(STAMP)
+	$(BIN)/python scripts/python_matrix.py
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
 
@@ -49,4 +55,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .prefect reports/*/ data/*.duckdb data/*.duckdb.*
+	rm -rf $(VENV) .venv-*/ .matrix .prefect reports/*/ data/*.duckdb data/*.duckdb.*

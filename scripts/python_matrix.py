@@ -45,6 +45,9 @@ LOG_TAIL_LINES = 40
 WORKERS = os.cpu_count() or 1
 INSTALL_TURN = threading.Lock()
 SUMMARY_HEADING = "Summary:"
+MARKER_ENVIRONMENT = (
+    "import json, packaging.markers as m; print(json.dumps(m.default_environment()))"
+)
 
 
 @dataclass
@@ -83,13 +86,9 @@ def output_of(command: list[str]) -> str:
 
 def find_interpreters() -> dict[str, str | None]:
     """Supported X.Y -> its interpreter's path, or None where none runs here."""
-    found: dict[str, str | None] = {}
-    for line in output_of(
-        ["bash", str(ROOT / "scripts" / "find-python.sh"), "--each"]
-    ).splitlines():
-        version, path = line.split(" ", 1)
-        found[version] = None if path == "-" else path
-    return found
+    lines = output_of(["bash", str(ROOT / "scripts" / "find-python.sh"), "--each"]).splitlines()
+    found = dict(line.split(" ", 1) for line in lines)
+    return {version: None if path == "-" else path for version, path in found.items()}
 
 
 def step(leg: Leg, name: str, command: list[str], env: dict[str, str] | None = None) -> str:
@@ -137,15 +136,7 @@ def install(leg: Leg) -> None:
 
 def check_constraints(leg: Leg) -> None:
     """The installed packages are exactly the pins of constraints.txt that apply here."""
-    marker_environment = json.loads(
-        output_of(
-            [
-                leg.bin("python"),
-                "-c",
-                "import json, packaging.markers as m; print(json.dumps(m.default_environment()))",
-            ]
-        )
-    )
+    marker_environment = json.loads(output_of([leg.bin("python"), "-c", MARKER_ENVIRONMENT]))
     installed = pins(output_of([leg.bin("pip"), "freeze", "--exclude-editable"]))
     wanted = {
         name: version

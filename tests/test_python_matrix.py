@@ -32,7 +32,7 @@ def test_summaries_of_two_runs_differ_only_by_their_numbers(tmp_path: Path) -> N
     assert first != moved
 
 
-def test_run_without_summary_gives_no_lines(tmp_path: Path) -> None:
+def test_run_without_summary_gives_no_lines() -> None:
     assert python_matrix.summary_lines("Report: x\n", {}) == []
 
 

@@ -19,6 +19,8 @@ from evidence import progress
 from tests.conftest import SHIPPED, SYNTHETIC
 from tests.helpers import ingest
 
+pytestmark = pytest.mark.slow  # 14 runs, each killed and rerun in another process
+
 #: Progress events of one run over the shipped and synthetic landing folders where it is killed:
 #: after discovery, while validating and loading files, while building models, pooling and
 #: publishing (the publish event comes just before the atomic rename).

@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import SHIPPED, SYNTHETIC
 from tests.helpers import ingest, rows
 
+pytestmark = pytest.mark.slow  # four warehouses built from the shipped and synthetic data
+
 #: Every table and view that pools or summarises across studies.
 POOLED = (
     "fct_pooled_improvement",

@@ -207,7 +207,7 @@ def query(
 @app.command()
 def synthesize(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to write the files.")] = Path(
-        "data/raw"
+        "data/examples/synthetic"
     ),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20261125,
 ) -> None:
@@ -242,10 +242,27 @@ def meta(
     mods: Annotated[
         str | None, typer.Option(help="Comma-separated moderator columns (meta-regression).")
     ] = None,
+    na: Annotated[
+        str,
+        typer.Option(
+            help="omit: leave out rows missing a value the measure needs (metafor's na.omit); "
+            "fail: refuse them."
+        ),
+    ] = "omit",
+    control: Annotated[
+        str | None,
+        typer.Option(
+            help="metafor's control for ML/REML/PM, e.g. threshold=1e-5,maxiter=100,stepadj=0.5 "
+            "(used as given; default: metafor's defaults, then step halving and more iterations)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Meta-analyse INPUT_CSV: effect sizes, pooling, tau² CI, subgroups, meta-regression, bias."""
-    from evidence.meta import MetaOptions, format_meta, run_meta  # noqa: PLC0415
+    """Meta-analyse INPUT_CSV: effect sizes, pooling, tau²/I²/H² CIs, subgroups,
+    meta-regression, bias."""
+    from evidence.meta import MetaOptions, format_meta, notices, run_meta  # noqa: PLC0415
+    from evidence.meta_input import NA_ACTIONS  # noqa: PLC0415
+    from evidence.synthesis.control import parse_control  # noqa: PLC0415
     from evidence.synthesis.escalc import MEASURES  # noqa: PLC0415
     from evidence.synthesis.pooling import METHODS, TESTS  # noqa: PLC0415
 
@@ -255,15 +272,23 @@ def meta(
         raise typer.BadParameter(f"use one of {', '.join(METHODS)}", param_hint="--method")
     if test not in TESTS:
         raise typer.BadParameter("use z or knha", param_hint="--test")
+    if na not in NA_ACTIONS:
+        raise typer.BadParameter("use omit or fail", param_hint="--na")
+    try:
+        fit_control = parse_control(control) if control is not None else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--control") from exc
     if not input_csv.is_file():
         raise typer.BadParameter(f"{input_csv} does not exist", param_hint="INPUT_CSV")
     moderators = tuple(m.strip() for m in mods.split(",") if m.strip()) if mods else ()
-    options = MetaOptions(measure, method, test, rho, by, moderators)
+    options = MetaOptions(measure, method, test, rho, by, moderators, na, fit_control)
     try:
         result = run_meta(input_csv, options)
     except EvidenceError as exc:
         err.print(f"failed: {exc}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(1) from exc
+    for line in notices(result):
+        err.print(line, highlight=False, soft_wrap=True, markup=False)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=1, allow_nan=False) + "\n")
     else:

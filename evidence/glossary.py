@@ -28,6 +28,14 @@ PYTHON_TABLES = {
     "fct_safety_pooled": "Pooled safety outcomes (PIH, erythema) by skin group.",
     "fct_safety_studies": "Per-study safety outcomes behind `fct_safety_pooled`.",
     "fct_rho_sensitivity": "Pooled estimates under pre/post correlations rho 0.2, 0.5, 0.8.",
+    "fct_responders_pooled": "Responder proportions pooled on the logit scale per intervention "
+    "x stratum x responder definition (metafor PLO, back-transformed).",
+    "fct_responders_study": "Per-study responders (events of n) behind `fct_responders_pooled`.",
+    "fct_responder_comparisons": "Within-study odds ratios of responding, treatment against "
+    "comparator, pooled per responder definition (metafor OR).",
+    "fct_responder_comparison_studies": "Per-study 2x2 tables behind `fct_responder_comparisons`.",
+    "fct_skin_class_subgroups": "Between-study comparison of study populations (types III-VI "
+    "only vs including I-II): responders, improvement and PIH pooled per class.",
     "fct_pooled_history": "The pooled estimates of every run, appended (how the evidence moved).",
 }
 
@@ -60,6 +68,8 @@ GLOSSARY = {
     "grade_change_sd": "SD of the grade improvement.",
     "grade_improvement": "Goodman-Baron grade improvement, baseline minus follow-up grade.",
     "i2": "I², % of variability due to heterogeneity rather than chance.",
+    "i2_ci_lb": "Lower bound of I²'s 95% CI (Q-profile, as metafor's confint()).",
+    "i2_ci_ub": "Upper bound of I²'s 95% CI (Q-profile, as metafor's confint()).",
     "intercept": "Meta-regression intercept.",
     "interventions": "Interventions of the study, comma-separated.",
     "is_change_sd_imputed": "True when the change SD assumed the pre/post correlation rho.",
@@ -78,7 +88,8 @@ GLOSSARY = {
     "md": "Mean difference.",
     "mean_change": "Mean improvement, baseline minus follow-up (positive = better).",
     "mean_difference": "Difference in mean improvement, treatment minus comparator.",
-    "method": "tau² estimator used (REML, DL, ...), with the interval method.",
+    "method": "tau² estimator used (REML, DL, ...) and the interval method; a control other "
+    "than metafor's default (e.g. stepadj = 0.5) or a fallback to DL is named in brackets.",
     "moderator": "Meta-regression moderator (sessions, needle_depth_mm).",
     "n": "Sample size (patients or treated sides) of the row.",
     "n_comparator": "Patients in the comparator arms.",
@@ -108,6 +119,7 @@ GLOSSARY = {
     "qe_p": "p-value of Q.",
     "qm": "Omnibus test of the moderators.",
     "qm_pval": "p-value of the moderator test.",
+    "r2": "Pseudo-R², % of tau² the moderator accounts for (metafor's R2).",
     "responder_rate": "Responders / n over the arms that report responders.",
     "scar_types": "Scar types of the study's patients, comma-separated.",
     "score_change_ci_lb": "Lower 95% CI bound of the mean score improvement (normal approx.).",
@@ -158,6 +170,26 @@ GLOSSARY = {
     "prefect_flow_run_id": "Prefect flow-run id (find the run in the Prefect UI).",
     "value": "Value as it was in the file.",
     "notes": "Anything ambiguous in the source.",
+    "synthetic": "True for synthetic studies, which are pooled only with each other (never "
+    "with published or real patient-level data).",
+    "responder_definition": "What counted as a response (gb_grade_ge1, gb_grade_ge2, "
+    "score_reduction_ge50pct, investigator_good_or_better, other); pooled within one.",
+    "baseline_grade": "Baseline Goodman-Baron grade of the stratum (null: all grades).",
+    "proportion": "Proportion of responders (pooled: back-transformed from the logit scale).",
+    "logit": "Pooled logit of the proportion.",
+    "logit_se": "Standard error of the pooled logit.",
+    "log_or": "Pooled log odds ratio.",
+    "log_or_se": "Standard error of the pooled log odds ratio.",
+    "or": "Odds ratio of responding, treatment against comparator (> 1 favours the treatment).",
+    "events_treatment": "Responders in the treatment arms.",
+    "events_comparator": "Responders in the comparator arms.",
+    "measure": "Responder definition, outcome scale or pih_proportion of the comparison.",
+    "skin_class": "Study population: 'III-VI only', 'includes I-II' or 'not reported'.",
+    "rob_tool": "rob2 (randomised) or robins_i (non-randomised).",
+    "overall": "Overall risk-of-bias judgement derived from the domains.",
+    "domains": "Judgement per domain (domain -> judgement).",
+    "support": "What in the source supports the judgements, per domain.",
+    "risk_of_bias": "low | some | high (the overall judgement mapped to three levels).",
 }
 
 _SCALES = {"g": "Goodman-Baron grade", "s": "Goodman-Baron score", "e": "ECCA score"}

@@ -1,39 +1,37 @@
-"""``scar-evidence meta``: read a study-level CSV, compute effect sizes and every analysis, and
-build the ``--json`` object (I/O and orchestration; the statistics live in
-``evidence.synthesis``).
+"""``scar-evidence meta``: compute effect sizes and every analysis of a study-level CSV (read by
+:mod:`evidence.meta_input`), and build the ``--json`` object (orchestration; the statistics
+live in ``evidence.synthesis``). Undefined values are None (JSON null).
 
-Input columns use metafor's argument names (``m1i, sd1i, n1i, m2i, sd2i, n2i, ni, ri, xi,
-ai, ci, yi, vi``), plus an optional ``study`` label, the ``--by`` column and the ``--mods``
-columns. Rows are numbered from 1 after the header. Undefined values are None (JSON null).
+Rows missing a value their measure needs are omitted (listed in ``omitted``), as metafor's
+``na.omit``; ``overall.k`` counts the studies fitted. ML, REML and PM use metafor's default
+``control`` first and its remedies when that does not converge (``control`` in a block says
+which one converged); a ``control`` given in the options is used as it is.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from evidence.errors import AnalysisError, InputError
+from evidence.meta_input import MetaInput, read_meta_input
 from evidence.synthesis.bias import egger_test, trimfill
-from evidence.synthesis.confint import tau2_confint
-from evidence.synthesis.escalc import DEFAULT_RHO, MEASURES, REQUIRED, USES_RI, escalc
+from evidence.synthesis.control import DEFAULT_CONTROL, Control
+from evidence.synthesis.escalc import DEFAULT_RHO, MEASURES, escalc
 from evidence.synthesis.leave1out import leave1out
 from evidence.synthesis.metareg import model_matrix, rma_mods
-from evidence.synthesis.pooling import EQUAL_EFFECTS, rma
+from evidence.synthesis.pooling import rma
 from evidence.synthesis.subgroups import subgroup_analysis
 from evidence.synthesis.tau2 import EstimationError
 
-MISSING = {"", "na", "nan", "null", "none"}
-SD_COLUMNS = {"sd1i", "sd2i"}
-SIZE_COLUMNS = {"n1i", "n2i", "ni"}
-COUNT_COLUMNS = {"xi", "ai", "ci"}
-EVENTS_IN = {"xi": "ni", "ai": "n1i", "ci": "n2i"}
+__all__ = ["MetaInput", "MetaOptions", "analyse", "format_meta", "notices", "run_meta"]
+
 LEAVE1OUT_FIELDS = (
     "estimate",
     "se",
@@ -51,7 +49,8 @@ LEAVE1OUT_FIELDS = (
 
 @dataclass(frozen=True)
 class MetaOptions:
-    """The command's options, with metafor's names."""
+    """The command's options, with metafor's names; ``na`` is ``"omit"`` or ``"fail"``
+    (``na.action``), ``control`` None for metafor's defaults followed by its remedies."""
 
     measure: str
     method: str = "REML"
@@ -59,100 +58,8 @@ class MetaOptions:
     rho: float = DEFAULT_RHO
     by: str | None = None
     mods: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class MetaInput:
-    """The parsed file: study labels, numeric columns, subgroup labels and moderators."""
-
-    source_file: str
-    study: tuple[str, ...]
-    columns: dict[str, np.ndarray]
-    groups: tuple[str, ...] | None = None
-    mods: dict[str, list[object]] = field(default_factory=dict)
-
-
-def _is_missing(text: str | None) -> bool:
-    return text is None or text.strip().lower() in MISSING
-
-
-def _number(path: str, row: int, column: str, text: str | None, *, optional: bool) -> float:
-    if _is_missing(text):
-        if optional:
-            return math.nan
-        raise InputError(path, row, column, text, "a value is required")
-    assert text is not None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(path, row, column, text, "not a number") from None
-    if not math.isfinite(value):
-        raise InputError(path, row, column, text, "must be finite")
-    return value
-
-
-def _check_rule(path: str, row: int, column: str, value: float, measure: str) -> None:
-    text = f"{value:g}"
-    if column in SD_COLUMNS and value < 0:
-        raise InputError(path, row, column, text, "a standard deviation must be >= 0")
-    if column in SIZE_COLUMNS and value < 1:
-        raise InputError(path, row, column, text, "a sample size must be >= 1")
-    if column in COUNT_COLUMNS and value < 0:
-        raise InputError(path, row, column, text, "an event count must be >= 0")
-    if column == "ri" and not math.isnan(value) and abs(value) > 1:
-        raise InputError(path, row, column, text, "a correlation must lie in [-1, 1]")
-    if column == "vi" and value <= 0:
-        raise InputError(path, row, column, text, "a sampling variance must be > 0")
-    if column == "sd1i" and measure == "SMCR" and value <= 0:
-        raise InputError(path, row, column, text, "SMCR standardises by sd1i, which must be > 0")
-
-
-def read_meta_input(path: Path, options: MetaOptions) -> MetaInput:
-    """Read and check ``path`` for ``options.measure``; raises :class:`InputError` naming the
-    row and column of the first bad cell."""
-    source = str(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(source, None, None, None, f"cannot read the file: {exc}") from exc
-    if not rows:
-        raise InputError(source, None, None, None, "no data rows")
-    needed = list(REQUIRED[options.measure])
-    optional = ["ri"] if options.measure in USES_RI else []
-    extra = [c for c in (options.by, *options.mods) if c]
-    for column in [*needed, *extra]:
-        if column not in header:
-            raise InputError(source, None, column, None, f"column {column} is missing")
-    columns: dict[str, list[float]] = {c: [] for c in needed + [c for c in optional if c in header]}
-    for number, row in enumerate(rows, start=1):
-        for column, values in columns.items():
-            value = _number(source, number, column, row.get(column), optional=column == "ri")
-            _check_rule(source, number, column, value, options.measure)
-            values.append(value)
-        for events, size in EVENTS_IN.items():
-            if events in columns and size in columns and columns[events][-1] > columns[size][-1]:
-                raise InputError(
-                    source, number, events, row.get(events), f"more events than {size}"
-                )
-        for column in extra:
-            if _is_missing(row.get(column)):
-                raise InputError(source, number, column, row.get(column), "a value is required")
-    study = tuple(
-        (row.get("study") or "").strip() or f"Study {i}" for i, row in enumerate(rows, start=1)
-    )
-    groups = tuple(str(row[options.by]).strip() for row in rows) if options.by else None
-    mods: dict[str, list[object]] = {}
-    for column in options.mods:
-        texts = [str(row[column]).strip() for row in rows]
-        try:
-            mods[column] = [float(t) for t in texts]
-        except ValueError:
-            mods[column] = list(texts)
-    arrays = {c: np.asarray(v, dtype=np.float64) for c, v in columns.items()}
-    return MetaInput(source, study, arrays, groups, mods)
+    na: str = "omit"
+    control: Control | None = None
 
 
 def _finite_or_none(value: object) -> object:
@@ -165,31 +72,37 @@ def _finite_or_none(value: object) -> object:
     return value
 
 
+def _control(control: Control | None) -> dict[str, float] | None:
+    return None if control is None else control.as_dict()
+
+
 def summarise(
-    yi: np.ndarray, vi: np.ndarray, study: Sequence[str], method: str, test: str
+    yi: np.ndarray,
+    vi: np.ndarray,
+    study: Sequence[str],
+    method: str,
+    test: str,
+    control: Control | None = None,
 ) -> dict[str, Any]:
-    """The ``overall`` block (also used per subgroup): the fit, tau2 CI, leave-one-out,
-    Egger's p and trim-and-fill, each None where it is undefined for this k or method."""
+    """The ``overall`` block (also used per subgroup): the fit, the Q-profile CIs of tau2, I2
+    and H2, leave-one-out, Egger's p and trim-and-fill, each None where it is undefined for
+    this k or method. The diagnostics use the control the fit converged with."""
     try:
-        fit = rma(yi, vi, method=method, test=test)
+        fit = rma(yi, vi, method=method, test=test, control=control)
     except EstimationError as exc:
         raise AnalysisError(str(exc)) from exc
     k = fit.k
-    tau2_ci_lb = tau2_ci_ub = None
-    if method not in EQUAL_EFFECTS and k >= 2:
-        ci = tau2_confint(yi, vi, fit.tau2)
-        tau2_ci_lb, tau2_ci_ub = ci.ci_lb, ci.ci_ub
     loo = None
     if k >= 2:
         loo = [
             {"study": study[row.omitted], **{n: getattr(row, n) for n in LEAVE1OUT_FIELDS}}
-            for row in leave1out(yi, vi, method=method, test=test)
+            for row in leave1out(yi, vi, method=method, test=test, control=fit.control)
         ]
     egger_p = tf_estimate = tf_k0 = None
     with contextlib.suppress(ValueError, EstimationError):
-        egger_p = egger_test(yi, vi, method=method, test=test).pval
+        egger_p = egger_test(yi, vi, method=method, test=test, control=fit.control).pval
     try:
-        filled = trimfill(yi, vi, method=method)
+        filled = trimfill(yi, vi, method=method, control=fit.control)
         tf_estimate, tf_k0 = filled.fit.beta, filled.k0
     except (ValueError, EstimationError):
         pass
@@ -201,10 +114,16 @@ def summarise(
         "ci_ub": fit.ci_ub,
         "pval": fit.pval,
         "tau2": fit.tau2,
-        "tau2_ci_lb": tau2_ci_lb,
-        "tau2_ci_ub": tau2_ci_ub,
+        "tau2_se": fit.se_tau2,
+        "tau2_ci_lb": fit.tau2_ci_lb,
+        "tau2_ci_ub": fit.tau2_ci_ub,
         "I2": fit.I2,
+        "I2_ci_lb": fit.I2_ci_lb,
+        "I2_ci_ub": fit.I2_ci_ub,
         "H2": fit.H2,
+        "H2_ci_lb": fit.H2_ci_lb,
+        "H2_ci_ub": fit.H2_ci_ub,
+        "control": _control(fit.control),
         "Q": fit.QE,
         "Qp": fit.QEp,
         "pi_lb": fit.pi_lb,
@@ -223,7 +142,7 @@ def analyse(data: MetaInput, options: MetaOptions) -> dict[str, Any]:
         es = escalc(options.measure, data.columns, rho=options.rho)
     except (KeyError, ValueError) as exc:
         raise InputError(data.source_file, None, None, None, str(exc)) from exc
-    for i, (y, v) in enumerate(zip(es.yi, es.vi, strict=True), start=1):
+    for i, y, v in zip(data.rows, es.yi, es.vi, strict=True):
         if not (math.isfinite(y) and math.isfinite(v) and v > 0):
             raise InputError(
                 data.source_file,
@@ -239,7 +158,8 @@ def analyse(data: MetaInput, options: MetaOptions) -> dict[str, Any]:
         "method": options.method,
         "test": options.test,
         "study": list(data.study),
-        "overall": summarise(yi, vi, data.study, options.method, options.test),
+        "omitted": list(data.omitted),
+        "overall": summarise(yi, vi, data.study, options.method, options.test, options.control),
         "yi": yi.tolist(),
         "vi": vi.tolist(),
         "corrected": list(es.corrected),
@@ -254,7 +174,14 @@ def analyse(data: MetaInput, options: MetaOptions) -> dict[str, Any]:
     }
     if data.groups is not None:
         try:
-            sub = subgroup_analysis(yi, vi, data.groups, method=options.method, test=options.test)
+            sub = subgroup_analysis(
+                yi,
+                vi,
+                data.groups,
+                method=options.method,
+                test=options.test,
+                control=options.control,
+            )
         except EstimationError as exc:
             raise AnalysisError(f"subgroup fit: {exc}") from exc
         result["subgroups"] = {
@@ -264,6 +191,7 @@ def analyse(data: MetaInput, options: MetaOptions) -> dict[str, Any]:
                 [data.study[i] for i in idx],
                 options.method,
                 options.test,
+                options.control,
             )
             for name, idx in sub.members.items()
         }
@@ -273,7 +201,15 @@ def analyse(data: MetaInput, options: MetaOptions) -> dict[str, Any]:
     if data.mods:
         design, names = model_matrix(data.mods)
         try:
-            reg = rma_mods(yi, vi, design, names=names, method=options.method, test=options.test)
+            reg = rma_mods(
+                yi,
+                vi,
+                design,
+                names=names,
+                method=options.method,
+                test=options.test,
+                control=options.control,
+            )
         except (ValueError, EstimationError) as exc:
             raise AnalysisError(f"meta-regression: {exc}") from exc
         result["QM"], result["QMp"] = reg.QM, reg.QMp
@@ -293,6 +229,8 @@ def analyse(data: MetaInput, options: MetaOptions) -> dict[str, Any]:
             "QMdf": list(reg.QMdf),
             "I2": reg.I2,
             "H2": reg.H2,
+            "R2": reg.R2,
+            "control": _control(reg.control),
         }
     cleaned = _finite_or_none(result)
     assert isinstance(cleaned, dict)
@@ -303,7 +241,30 @@ def run_meta(path: Path, options: MetaOptions) -> dict[str, Any]:
     """Read ``path`` and analyse it: the object ``scar-evidence meta --json`` prints."""
     if options.measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}")
-    return analyse(read_meta_input(path, options), options)
+    data = read_meta_input(path, options.measure, by=options.by, mods=options.mods, na=options.na)
+    return analyse(data, options)
+
+
+def notices(result: dict[str, Any]) -> list[str]:
+    """Lines for the user beside the result: studies omitted for missing values, and fits
+    that converged only with a remedy of metafor's default control."""
+    lines = []
+    if result.get("omitted"):
+        lines.append(
+            f"omitted {len(result['omitted'])} stud{'y' if len(result['omitted']) == 1 else 'ies'}"
+            f" with missing values (na.omit): {', '.join(result['omitted'])}"
+        )
+    blocks = {"overall": result["overall"], **(result.get("subgroups") or {})}
+    if result.get("metareg"):
+        blocks["meta-regression"] = result["metareg"]
+    for name, block in blocks.items():
+        control = block.get("control")
+        if control and Control(**control) != DEFAULT_CONTROL:
+            lines.append(
+                f"{name}: {result['method']} converged with control "
+                f"{Control(**control).describe()} (metafor's default control did not)"
+            )
+    return lines
 
 
 def _fmt(value: object) -> str:
@@ -316,8 +277,9 @@ def _fmt(value: object) -> str:
 
 def format_meta(result: dict[str, Any]) -> str:
     """A readable plain-text table of the overall and subgroup results."""
-    fields = ("k", "estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "tau2_ci_lb",
-              "tau2_ci_ub", "I2", "Q", "Qp", "pi_lb", "pi_ub", "egger_p", "trimfill_k0",
+    fields = ("k", "estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "tau2_se",
+              "tau2_ci_lb", "tau2_ci_ub", "I2", "I2_ci_lb", "I2_ci_ub", "H2", "H2_ci_lb",
+              "H2_ci_ub", "Q", "Qp", "pi_lb", "pi_ub", "egger_p", "trimfill_k0",
               "trimfill_estimate")  # fmt: skip
     blocks = {"overall": result["overall"], **(result.get("subgroups") or {})}
     names = list(blocks)
@@ -330,6 +292,8 @@ def format_meta(result: dict[str, Any]) -> str:
     for name in fields:
         cells = "".join(_fmt(blocks[n][name]).rjust(width + 2) for n in names)
         lines.append(name.ljust(18) + cells)
+    if result.get("omitted"):
+        lines.append(f"omitted (missing values): {', '.join(result['omitted'])}")
     if result.get("Q_between") is not None:
         lines.append(
             f"test for subgroup differences: Q_between = {_fmt(result['Q_between'])} "
@@ -337,7 +301,10 @@ def format_meta(result: dict[str, Any]) -> str:
         )
     reg = result.get("metareg")
     if reg:
-        lines.append(f"meta-regression: QM = {_fmt(reg['QM'])}, p = {_fmt(reg['QMp'])}")
+        lines.append(
+            f"meta-regression: QM = {_fmt(reg['QM'])}, p = {_fmt(reg['QMp'])}, "
+            f"R2 = {_fmt(reg['R2'])}%"
+        )
         for i, name in enumerate(reg["names"]):
             lines.append(
                 f"  {name:<16} {_fmt(reg['estimate'][i]):>10} se {_fmt(reg['se'][i]):>10} "

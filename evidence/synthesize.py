@@ -208,6 +208,10 @@ def summarise_study(patients: pd.DataFrame, drop_change_sd: bool) -> pd.DataFram
                             )
                             if scale == "gb_qualitative"
                             else None,
+                            "responder_definition": "gb_grade_ge1"
+                            if scale == "gb_qualitative"
+                            else None,
+                            "timepoint_basis": "from_baseline",
                         }
                     )
     return pd.DataFrame(rows)

@@ -1,14 +1,15 @@
 """Pandera contracts for input files as received (after type casting, before loading).
 
-Two layouts are accepted:
+Three layouts are accepted:
 
 * :class:`PatientOutcomes` - one row per patient x treated side x follow-up visit;
-* :class:`StudyArms` - one row per study x arm x stratum x outcome x time point, as published.
+* :class:`StudyArms` - one row per study x arm x stratum x outcome x time point, as published;
+* :class:`RiskOfBiasJudgements` - one row per published study x risk-of-bias domain.
 
 Values arrive as text; ``evidence.warehouse.staging`` casts them to each column's dtype
 (recording cells that do not cast) and hands typed batches to these models. The models add
 ranges, vocabularies and cross-column rules. Keys are enforced over whole files in SQL
-(see ``PATIENT_KEY`` / ``STUDY_KEY``) because a file is validated in batches.
+(see ``PATIENT_KEY`` / ``STUDY_KEY`` / ``RISK_OF_BIAS_KEY``) because a file is validated in batches.
 
 Every rule has a severity (:func:`severity`): an ``error`` quarantines the row; a
 ``warning`` (declared with Pandera's ``raise_warning=True``) loads it and flags it. The
@@ -24,16 +25,21 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.vocab import (
+    ROB_DOMAINS,
+    ROB_JUDGEMENTS,
     SCALE_RANGES,
     DataOrigin,
     Design,
     Fitzpatrick,
     Intervention,
     OutcomeScale,
+    ResponderDefinition,
     RiskOfBias,
+    RobTool,
     ScarType,
     Side,
     StratumKind,
+    TimepointBasis,
     normalise_fitzpatrick,
     normalise_skin_type_stratum,
     skin_type_stratum_is_valid,
@@ -44,6 +50,7 @@ PSEUDONYM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$"
 URL_PATTERN = r"^(https?://\S+|doi:\S+|synthetic://\S+)$"
 
 PATIENT_KEY = ("study_id", "subject_id", "side", "followup_weeks")
+RISK_OF_BIAS_KEY = ("study_id", "rob_tool", "domain")
 STUDY_KEY = (
     "study_id",
     "intervention",
@@ -63,7 +70,11 @@ OVERSIZED_ADVICE = (
 )
 
 #: Non-null columns that a file may leave out because a parser fills them in.
-DEFAULTED_COLUMNS: dict[str, set[str]] = {"patient": {"side", "data_origin"}, "study": set()}
+DEFAULTED_COLUMNS: dict[str, set[str]] = {
+    "patient": {"side", "data_origin"},
+    "study": {"timepoint_basis"},
+    "risk_of_bias": set(),
+}
 
 #: Column that a row-level (dataframe) check reports in the quarantine table.
 RULE_COLUMNS: dict[str, str] = {
@@ -75,6 +86,9 @@ RULE_COLUMNS: dict[str, str] = {
     "means_within_scale_range": "outcome_scale",
     "responders_at_most_n": "responders",
     "has_analysable_summary": "change_mean",
+    "responder_definition_given": "responder_definition",
+    "domain_belongs_to_tool": "domain",
+    "judgement_belongs_to_tool": "judgement",
 }
 
 
@@ -268,7 +282,9 @@ class StudyArms(pa.DataFrameModel):
     )
     followup_weeks: Series[pd.Float64Dtype] = pa.Field(
         in_range={"min_value": 0, "max_value": 520},
-        description="Weeks from baseline to this time point.",
+        description=(
+            "Weeks from baseline (the first session) to this time point (> 0); see timepoint_basis."
+        ),
     )
     n: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Patients (or sides) analysed.")
     baseline_mean: Series[pd.Float64Dtype] = pa.Field(
@@ -290,7 +306,9 @@ class StudyArms(pa.DataFrameModel):
         nullable=True, ge=0, description="SD of the improvement."
     )
     responders: Series[pd.Int64Dtype] = pa.Field(
-        nullable=True, ge=0, description="Patients improved by at least one grade."
+        nullable=True,
+        ge=0,
+        description="Patients (or sides) who responded, as responder_definition defines it.",
     )
     data_origin: Series[str] = pa.Field(
         isin=[DataOrigin.SYNTHETIC.value, DataOrigin.LITERATURE.value],
@@ -379,15 +397,72 @@ class StudyArms(pa.DataFrameModel):
         nullable=True, in_range={"min_value": 0, "max_value": 1}, description="p-value as reported."
     )
     notes: Series[str] = pa.Field(nullable=True, description="Anything ambiguous in the source.")
+    timepoint_basis: Series[str] = pa.Field(
+        isin=_values(TimepointBasis),
+        description=(
+            "from_baseline (default) | derived_from_end_of_treatment: the source counted from "
+            "the end of treatment and followup_weeks was computed with the protocol (notes)."
+        ),
+    )
+    scale_as_reported: Series[str] = pa.Field(
+        nullable=True, description="The source's own words for the outcome instrument."
+    )
+    is_scale_assumed: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True,
+        description="true when outcome_scale is an assumed reading of scale_as_reported.",
+    )
+    responder_definition: Series[str] = pa.Field(
+        nullable=True,
+        isin=_values(ResponderDefinition),
+        description=(
+            "Required with responders: gb_grade_ge1 | gb_grade_ge2 | score_reduction_ge50pct | "
+            "investigator_good_or_better | other."
+        ),
+    )
+    responder_definition_as_reported: Series[str] = pa.Field(
+        nullable=True, description="The source's own words for what counted as a response."
+    )
+    publication_year: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 1950, "max_value": 2100},
+        description="Year the study was published (empty when the source does not show it).",
+    )
 
     class Config:
         strict = False
         coerce = False
 
-    @pa.parser("intervention", "stratum_kind", "outcome_scale", "data_origin")
+    @pa.parser(
+        "intervention",
+        "stratum_kind",
+        "outcome_scale",
+        "data_origin",
+        "responder_definition",
+    )
     @classmethod
     def _lower_vocab(cls, series: pd.Series) -> pd.Series:
         return _lower(series)
+
+    @pa.parser("timepoint_basis")
+    @classmethod
+    def _default_timepoint_basis(cls, series: pd.Series) -> pd.Series:
+        return _lower(series).fillna(TimepointBasis.FROM_BASELINE.value)
+
+    @pa.dataframe_check(
+        name="followup_after_baseline",
+        error="the time point must be after baseline (followup_weeks > 0)",
+    )
+    @classmethod
+    def _followup_after_baseline(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["followup_weeks"] > 0).fillna(True).astype(bool)
+
+    @pa.dataframe_check(
+        name="responder_definition_given",
+        error="responders needs responder_definition (what counted as a response)",
+    )
+    @classmethod
+    def _responder_definition_given(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["responders"].isna() | df["responder_definition"].notna()).astype(bool)
 
     @pa.dataframe_parser
     @classmethod
@@ -493,6 +568,78 @@ class StudyArms(pa.DataFrameModel):
         return (change | pre_post | medians | df["responders"].notna() | safety).astype(bool)
 
 
+class RiskOfBiasJudgements(pa.DataFrameModel):
+    """Risk of bias of a published study, one row per domain of its tool (relation
+    ``risk_of_bias``): RoB 2 for randomised studies, ROBINS-I for non-randomised ones. The
+    overall judgement is derived from the domains (``study_risk_of_bias``)."""
+
+    study_id: Series[str] = pa.Field(str_matches=ID_PATTERN, description="Study identifier.")
+    rob_tool: Series[str] = pa.Field(isin=_values(RobTool), description="rob2 | robins_i.")
+    domain: Series[str] = pa.Field(
+        isin=sorted({d for domains in ROB_DOMAINS.values() for d in domains}),
+        description="A domain of the tool (RoB 2: 5 domains; ROBINS-I: 7).",
+    )
+    judgement: Series[str] = pa.Field(
+        isin=sorted({j for judgements in ROB_JUDGEMENTS.values() for j in judgements}),
+        description=(
+            "RoB 2: low | some_concerns | high; ROBINS-I: low | moderate | serious | critical; "
+            "no_information where the source is silent."
+        ),
+    )
+    support: Series[str] = pa.Field(
+        str_length={"min_value": 3}, description="What in the source supports the judgement."
+    )
+    data_origin: Series[str] = pa.Field(
+        isin=[DataOrigin.SYNTHETIC.value, DataOrigin.LITERATURE.value],
+        description="synthetic | literature.",
+    )
+    citation: Series[str] = pa.Field(
+        str_length={"min_value": 3}, description="Authors, title, journal, year, DOI."
+    )
+    source_url: Series[str] = pa.Field(
+        str_matches=URL_PATTERN, description="Where the judgement was read (URL or doi:)."
+    )
+    locator: Series[str] = pa.Field(
+        nullable=True, description='Where in the source, e.g. "abstract, methods".'
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+    @pa.parser("rob_tool", "domain", "judgement", "data_origin")
+    @classmethod
+    def _lower_vocab(cls, series: pd.Series) -> pd.Series:
+        return _lower(series)
+
+    @pa.dataframe_check(name="domain_belongs_to_tool", error="domain is not a domain of rob_tool")
+    @classmethod
+    def _domain_belongs_to_tool(cls, df: pd.DataFrame) -> pd.Series:
+        return _belongs(df["rob_tool"], df["domain"], ROB_DOMAINS)
+
+    @pa.dataframe_check(
+        name="judgement_belongs_to_tool", error="judgement is not a judgement of rob_tool"
+    )
+    @classmethod
+    def _judgement_belongs_to_tool(cls, df: pd.DataFrame) -> pd.Series:
+        return _belongs(df["rob_tool"], df["judgement"], ROB_JUDGEMENTS)
+
+
+def _belongs(
+    tool: pd.Series, value: pd.Series, allowed: dict[RobTool, tuple[str, ...]]
+) -> pd.Series:
+    """Whether each value is one the row's tool allows (an unknown tool is its own failure)."""
+    known = {member.value: set(values) for member, values in allowed.items()}
+    return pd.Series(
+        [
+            t not in known or v in known[t]
+            for t, v in zip(tool.astype(object), value.astype(object), strict=True)
+        ],
+        index=value.index,
+        dtype=bool,
+    )
+
+
 #: SQL twins of the patient contract's parsers and row checks, for validating large files in
 #: DuckDB (``evidence.warehouse.sql_contract``). ``{x}`` is the column's text; a test proves
 #: that both forms give the same rows and failures (tests/warehouse/test_sql_contract.py).
@@ -533,4 +680,5 @@ PATIENT_ROW_CHECK_SQL: dict[str, str] = {
 LAYOUTS: dict[str, type[pa.DataFrameModel]] = {
     "patient": PatientOutcomes,
     "study": StudyArms,
+    "risk_of_bias": RiskOfBiasJudgements,
 }

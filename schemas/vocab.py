@@ -92,6 +92,62 @@ class RiskOfBias(StrEnum):
     HIGH = "high"
 
 
+class TimepointBasis(StrEnum):
+    """How a study-level row's ``followup_weeks`` (always weeks from baseline) was obtained."""
+
+    FROM_BASELINE = "from_baseline"  # the source counts from baseline / the first session
+    # the source counts from the end of treatment (or the last session); the weeks from
+    # baseline were computed with the study's protocol (sessions x interval), shown in notes
+    DERIVED_FROM_END_OF_TREATMENT = "derived_from_end_of_treatment"
+
+
+class ResponderDefinition(StrEnum):
+    """What made a patient (or side) a responder in ``responders``; pooled only within one."""
+
+    GB_GRADE_GE1 = "gb_grade_ge1"  # improved by >= 1 Goodman-Baron qualitative grade
+    GB_GRADE_GE2 = "gb_grade_ge2"  # improved by >= 2 grades ("> 1 grade" on integer grades)
+    SCORE_REDUCTION_GE50PCT = "score_reduction_ge50pct"  # quantitative score fell by >= 50%
+    # investigator's global or photographic assessment "good" or "excellent" (quartile scales:
+    # usually > 50% improvement)
+    INVESTIGATOR_GOOD_OR_BETTER = "investigator_good_or_better"
+    OTHER = "other"  # anything else ("efficacy", "significant reduction", ...): see notes
+
+
+class RobTool(StrEnum):
+    """Risk-of-bias tool: RoB 2 for randomised studies, ROBINS-I for non-randomised ones."""
+
+    ROB2 = "rob2"  # Sterne et al. BMJ 2019;366:l4898
+    ROBINS_I = "robins_i"  # Sterne et al. BMJ 2016;355:i4919
+
+
+#: The domains of each tool, in the tool's order.
+ROB_DOMAINS: dict[RobTool, tuple[str, ...]] = {
+    RobTool.ROB2: (
+        "randomisation_process",
+        "deviations_from_intended_interventions",
+        "missing_outcome_data",
+        "measurement_of_the_outcome",
+        "selection_of_the_reported_result",
+    ),
+    RobTool.ROBINS_I: (
+        "confounding",
+        "selection_of_participants",
+        "classification_of_interventions",
+        "deviations_from_intended_interventions",
+        "missing_data",
+        "measurement_of_outcomes",
+        "selection_of_the_reported_result",
+    ),
+}
+
+#: The judgements of each tool, least to most severe; ``no_information`` where the source is
+#: silent.
+ROB_JUDGEMENTS: dict[RobTool, tuple[str, ...]] = {
+    RobTool.ROB2: ("low", "some_concerns", "high", "no_information"),
+    RobTool.ROBINS_I: ("low", "moderate", "serious", "critical", "no_information"),
+}
+
+
 class DataOrigin(StrEnum):
     """Where rows come from; synthetic rows are never evidence."""
 

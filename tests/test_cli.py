@@ -12,19 +12,19 @@ from evidence.cli import app
 from tests.helpers import ingest
 
 runner = CliRunner()
-SHIPPED = Path(__file__).parents[1] / "data" / "raw"
+SYNTHETIC = Path(__file__).parents[1] / "data" / "examples" / "synthetic"
 
 
 def test_validate_passes_clean_file_with_exit_0() -> None:
     result = runner.invoke(
-        app, ["validate", str(SHIPPED / "study_level" / "synthetic_study_summaries.csv")]
+        app, ["validate", str(SYNTHETIC / "study_level" / "synthetic_study_summaries.csv")]
     )
     assert result.exit_code == 0, result.output
     assert "70 rows, 0 failing" in result.output
 
 
 def test_validate_prints_every_failure_and_exits_1() -> None:
-    path = SHIPPED / "patient_level" / "synthetic_site_upload_with_errors.csv"
+    path = SYNTHETIC / "patient_level" / "synthetic_site_upload_with_errors.csv"
     result = runner.invoke(app, ["validate", str(path)], terminal_width=300)
     assert result.exit_code == 1
     assert "20 rows, 5 failing" in result.output

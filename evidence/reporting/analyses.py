@@ -54,7 +54,7 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> list[dict[str
 
 def read_subgroup_tests(con: duckdb.DuckDBPyConnection) -> tuple[SubgroupTest, ...]:
     return tuple(
-        SubgroupTest(**r)
+        SubgroupTest(**{k: r[k] for k in SubgroupTest.__dataclass_fields__})
         for r in _rows(
             con,
             "fct_subgroup_differences",
@@ -134,6 +134,8 @@ def read_comparisons(con: duckdb.DuckDBPyConnection) -> tuple[PooledStratum, ...
                 studies=rows,
                 qe=p["qe"],
                 qe_p=p["qe_p"],
+                i2_ci_lb=p.get("i2_ci_lb"),
+                i2_ci_ub=p.get("i2_ci_ub"),
             )
         )
     return tuple(out)
@@ -248,7 +250,11 @@ def read_data_flow(con: duckdb.DuckDBPyConnection) -> tuple[FlowCount, ...]:
         )
     ]
     flow = [
-        FlowCount("Files found (current versions)", int(files), f"{synthetic} SYNTHETIC"),
+        FlowCount(
+            "Files found (current versions)",
+            int(files),
+            f"{synthetic} SYNTHETIC" if synthetic else "",
+        ),
         FlowCount("Rows read", int(rows_in)),
         FlowCount("Rows loaded", int(loaded)),
         FlowCount("Rows quarantined", int(quarantined)),
@@ -383,6 +389,8 @@ def read_rho(con: duckdb.DuckDBPyConnection) -> tuple[RhoRow, ...]:
             ci_lb=r["ci_lb"],
             ci_ub=r["ci_ub"],
             i2=r["i2"],
+            i2_ci_lb=r.get("i2_ci_lb"),
+            i2_ci_ub=r.get("i2_ci_ub"),
         )
         for r in _rows(
             con,

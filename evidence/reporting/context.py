@@ -8,6 +8,18 @@ Missing numbers are ``None`` (never NaN) and templates print them as an em dash.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # evidence_records imports StudyEffect from here
+    from evidence.reporting.evidence_records import (
+        EvidenceBase,
+        EvidenceMapRow,
+        ExternalEstimate,
+        OddsRatioResult,
+        ResponderResult,
+        RiskOfBiasRow,
+        SkinClassRow,
+    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class PooledStratum:
     studies: tuple[StudyEffect, ...] = ()
     qe: float | None = None  # Cochran's Q
     qe_p: float | None = None
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
     @property
     def anchor(self) -> str:
@@ -196,6 +210,8 @@ class SafetyPooled:
     i2: float | None
     method: str
     studies: tuple[StudyEffect, ...] = ()
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +268,8 @@ class RhoRow:
     ci_lb: float | None
     ci_ub: float | None
     i2: float | None
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
 
 @dataclass(frozen=True)
@@ -312,3 +330,15 @@ class ReportContext:
     source_changes: tuple[SourceChange, ...] = ()
     estimate_changes: tuple[EstimateChange, ...] = ()
     rho_sensitivity: tuple[RhoRow, ...] = ()
+    # the evidence partition this report shows: published and real patient-level data
+    # (False), or synthetic data (True: only when the warehouse holds nothing else)
+    synthetic: bool = False
+    # the other partition's pooled rows when this report shows the real one (labelled)
+    synthetic_results: tuple[PooledStratum, ...] = ()
+    evidence_base: EvidenceBase | None = None
+    responders: tuple[ResponderResult, ...] = ()
+    odds_ratios: tuple[OddsRatioResult, ...] = ()
+    evidence_map: tuple[EvidenceMapRow, ...] = ()
+    skin_classes: tuple[SkinClassRow, ...] = ()
+    risk_of_bias: tuple[RiskOfBiasRow, ...] = ()
+    external: tuple[ExternalEstimate, ...] = ()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from evidence.reporting.formatting import (
     DASH,
     fmt_ci,
     fmt_estimate,
+    fmt_i2,
     fmt_int,
     fmt_num,
     fmt_percent,
@@ -67,17 +69,21 @@ def render_forest_svg(
     xlabel: str,
     title: str = "",
     null_value: float = 0.0,
+    effect_header: str = "Improvement [95% CI]",
+    log_x: bool = False,
 ) -> str:
     """Return an inline-able ``<svg>`` forest plot of ``studies`` and their ``pooled`` diamond.
 
-    Raises ``ValueError`` when there is nothing to draw (no studies and no pooled estimate).
+    ``effect_header`` heads the estimate column; ``log_x`` draws a ratio (odds ratio) on a
+    logarithmic axis, around ``null_value`` 1. Raises ``ValueError`` when there is nothing to
+    draw (no studies and no pooled estimate).
     """
     if not studies and pooled is None:
         raise ValueError("a forest plot needs at least one study or a pooled estimate")
     from matplotlib import rc_context  # noqa: PLC0415 - importing matplotlib costs ~0.5 s
     from matplotlib.figure import Figure  # noqa: PLC0415
 
-    salt = _salt(studies, pooled, xlabel, title, null_value)
+    salt = _salt(studies, pooled, xlabel, f"{title}|{effect_header}|{log_x}", null_value)
     prefix = f"forest-{salt[:10]}"
     with rc_context({**_RC, "svg.hashsalt": salt}):
         fig = Figure()
@@ -89,6 +95,8 @@ def render_forest_svg(
             title=title,
             null_value=null_value,
             prefix=prefix,
+            effect_header=effect_header,
+            log_x=log_x,
         )
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -104,17 +112,21 @@ def _draw(
     title: str,
     null_value: float,
     prefix: str,
+    effect_header: str,
+    log_x: bool,
 ) -> None:
     k = len(studies)
     pooled_y = -(k + 0.6) if k else 0.0
     ax, text = _layout(fig, k, pooled_y if pooled is not None else None, title)
-    ax.set_xlim(*_x_limits(studies, pooled, null_value))
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlim(*_x_limits(studies, pooled, null_value, log_x=log_x))
     ax.set_xlabel(xlabel, parse_math=False)
     ax.axvline(null_value, linestyle="--", linewidth=0.8, color=_GUIDE_COLOUR, zorder=1)
     header_y = 1.15
     text(_LABEL_X, header_y, "Study", fontweight="bold")
     text(_N_X, header_y, "n", fontweight="bold", ha="right")
-    text(_EST_X, header_y, "Improvement [95% CI]", fontweight="bold")
+    text(_EST_X, header_y, effect_header, fontweight="bold")
     text(_WEIGHT_X, header_y, "Weight", fontweight="bold", ha="right")
     _draw_studies(ax, text, studies, prefix)
     if pooled is not None:
@@ -245,7 +257,8 @@ def _caption(pooled: PooledStratum) -> str:
         q = f"Q = {fmt_num(pooled.qe)} (df = {pooled.k_studies - 1}), p {p_shown}; "
     return (
         f"Random-effects model ({pooled.method}); {q}τ² = {fmt_num(pooled.tau2, 3)}; "
-        f"I² = {fmt_percent(pooled.i2)}; k = {fmt_int(pooled.k_studies)}; "
+        f"I² = {fmt_i2(pooled.i2, pooled.i2_ci_lb, pooled.i2_ci_ub)}; "
+        f"k = {fmt_int(pooled.k_studies)}; "
         f"n = {fmt_int(pooled.n_patients)}; 95% PI "
         f"{fmt_ci(pooled.pi_lb, pooled.pi_ub)}"
     )
@@ -264,14 +277,22 @@ def _square_sides(studies: Sequence[StudyEffect]) -> list[float]:
 
 
 def _x_limits(
-    studies: Sequence[StudyEffect], pooled: PooledStratum | None, null_value: float
+    studies: Sequence[StudyEffect],
+    pooled: PooledStratum | None,
+    null_value: float,
+    *,
+    log_x: bool = False,
 ) -> tuple[float, float]:
     values = [null_value]
     for s in studies:
         values += [s.yi, s.ci_lb, s.ci_ub]
     if pooled is not None:
         values += [pooled.mean_change, pooled.ci_lb, pooled.ci_ub, pooled.pi_lb, pooled.pi_ub]
-    finite = [float(v) for v in values if is_number(v)]
+    finite = [float(v) for v in values if is_number(v) and (not log_x or float(v) > 0)]
+    if log_x:  # pad in log space
+        low, high = math.log(min(finite)), math.log(max(finite))
+        pad = 0.06 * (high - low) if high > low else 1.0
+        return math.exp(low - pad), math.exp(high + pad)
     low, high = min(finite), max(finite)
     pad = 0.06 * (high - low) if high > low else 1.0
     return low - pad, high + pad

@@ -61,6 +61,17 @@ def fmt_percent(value: float | None, digits: int = 1) -> str:
     return f"{fmt_num(value, digits)}%"
 
 
+def fmt_i2(i2: float | None, lb: float | None, ub: float | None, digits: int = 1) -> str:
+    """I² (percent) with its CI: ``"45.7% [12.3%, 70.1%]"``; just ``"45.7%"`` without the
+    interval; an em dash without I²."""
+    if not is_number(i2):
+        return DASH
+    shown = fmt_percent(i2, digits)
+    if not (is_number(lb) and is_number(ub)):
+        return shown
+    return f"{shown} [{fmt_percent(lb, digits)}, {fmt_percent(ub, digits)}]"
+
+
 def fmt_rate(value: float | None, digits: int = 1) -> str:
     """A proportion 0-1 shown as percent: ``0.125 -> "12.5%"``."""
     if value is None or not is_number(value):
@@ -142,6 +153,21 @@ INTERVENTION_LABELS = {
     "laser": "Laser",
     "control": "Control",
 }
+
+
+DESIGN_LABELS = {
+    "rct": "randomised (parallel groups)",
+    "split_face_rct": "randomised split-face",
+    "split_face": "split-face, not randomised",
+    "non_randomised_controlled": "controlled, not randomised",
+    "prospective": "single-arm or cohort, prospective",
+    "retrospective": "retrospective",
+}
+
+
+def design_label(code: str | None) -> str:
+    """A reader's name for a design code ("not reported" when missing)."""
+    return DESIGN_LABELS.get(code or "", code or "not reported")
 
 
 def intervention_label(code: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from evidence.reporting import analyses
+from evidence.reporting import analyses, read_evidence
 from evidence.reporting._rows import records
 from evidence.reporting.context import (
     Citation,
@@ -20,6 +20,7 @@ from evidence.reporting.context import (
     SourceFile,
     StudyEffect,
 )
+from evidence.reporting.partition import has_partition, restrict_to_partition
 from evidence.reporting.plain import plain_summary
 from evidence.reporting.sof import build_sof
 from evidence.warehouse.connect import connect_read
@@ -44,6 +45,10 @@ def read_report_context(
     warehouse: Path, run_id: str, *, method: str, test: str, rho: float, versions: dict[str, str]
 ) -> ReportContext:
     with connect_read(warehouse) as con:
+        # the real evidence; the synthetic partition only when the warehouse holds nothing else
+        synthetic = not has_partition(con, False) and has_partition(con, True)
+        synthetic_results = () if synthetic else read_synthetic_results(con)
+        restrict_to_partition(con, synthetic)
         sources = tuple(
             SourceFile(
                 source_file=r["source_file"],
@@ -116,6 +121,8 @@ def read_report_context(
                 studies=tuple(by_group.get(tuple(p[k] for k in GROUP), ())),
                 qe=p.get("qe"),
                 qe_p=p.get("qe_p"),
+                i2_ci_lb=p.get("i2_ci_lb"),
+                i2_ci_ub=p.get("i2_ci_ub"),
             )
             for p in pooled
             if p["mean_change"] is not None
@@ -140,6 +147,16 @@ def read_report_context(
             )
         )
         extra = analyses.read_analyses(con, run_id)
+        odds_ratios = read_evidence.read_odds_ratios(con)
+        evidence = {
+            "evidence_base": read_evidence.read_evidence_base(con),
+            "responders": read_evidence.read_responders(con),
+            "odds_ratios": odds_ratios,
+            "evidence_map": read_evidence.read_evidence_map(con),
+            "skin_classes": read_evidence.read_skin_classes(con),
+            "risk_of_bias": read_evidence.read_risk_of_bias(con),
+            "external": read_evidence.external_comparisons(odds_ratios, extra["comparisons"]),
+        }
         citations = tuple(
             Citation(**r)
             for r in _records(
@@ -173,11 +190,32 @@ def read_report_context(
         by_skin_group=tuple(_sorted(s for s in strata if s.stratum_kind == "skin_group")),
         safety=safety,
         citations=citations,
+        synthetic=synthetic,
+        synthetic_results=synthetic_results,
         **extra,
+        **evidence,
     )
     ctx = replace(ctx, sof=build_sof(ctx))
     ctx = replace(ctx, plain_summary=plain_summary(ctx))
     return _with_summary(ctx)
+
+
+def read_synthetic_results(con: duckdb.DuckDBPyConnection) -> tuple[PooledStratum, ...]:
+    """The synthetic studies' overall pooled rows (shown apart, labelled, in a report of the
+    real evidence)."""
+    return tuple(
+        PooledStratum(
+            **{k: p[k] for k in PooledStratum.__dataclass_fields__ if k in p and k != "studies"}
+        )
+        for p in _records(
+            con,
+            """
+            select * from fct_pooled_improvement
+            where synthetic and stratum_kind = 'all' and mean_change is not null
+            order by intervention <> 'microneedling', intervention, outcome_scale
+            """,
+        )
+    )
 
 
 def _sorted(strata: Any) -> list[PooledStratum]:
@@ -209,59 +247,73 @@ def _find(strata: tuple[PooledStratum, ...], value: str | None = None) -> list[P
 
 
 def summary_lines(ctx: ReportContext) -> tuple[str, ...]:
-    """Five lines generated from the numbers (no hand-written claims)."""
+    """Five lines generated from the numbers (no hand-written claims), for the command line."""
     current = [s for s in ctx.sources if s.status != "superseded"]
     rows_loaded = sum(s.rows_loaded for s in current)
     rows_q = sum(s.rows_quarantined for s in current)
-    synthetic = any(s.origin in {"synthetic", "mixed"} for s in current)
+    if ctx.synthetic:
+        label = " — SYNTHETIC data only, not evidence."
+    elif ctx.synthetic_results:
+        label = "; synthetic studies analysed apart (not in these results)."
+    else:
+        label = "."
     lines = [
         f"Warehouse: {len(current)} source files, {rows_loaded} rows loaded, "
-        f"{rows_q} rows quarantined"
-        + (" — contains SYNTHETIC data, not evidence." if synthetic else "."),
+        f"{rows_q} rows quarantined{label}"
     ]
-    overall = _find(ctx.overall)
-    if overall:
-        o = overall[0]
+    eb = ctx.evidence_base
+    if eb is not None:
+        newest = f"; newest {eb.newest_year}" if eb.newest_year else ""
         lines.append(
-            f"Microneedling alone, Goodman–Baron grade: mean improvement {_fmt(o.mean_change)} "
-            f"[95% CI {_fmt(o.ci_lb)} to {_fmt(o.ci_ub)}], k={o.k_studies} studies, "
-            f"n={o.n_patients} ({o.method})."
+            f"Evidence: {eb.published_studies} study-level studies ({eb.published_patients} "
+            f"patients, {eb.randomised_studies} randomised{newest}); "
+            f"{eb.patient_level_studies} with patient-level data "
+            f"({eb.patient_level_patients} patients)."
         )
-    else:
-        lines.append("Microneedling alone, Goodman–Baron grade: no poolable data.")
-    severity = _find(ctx.by_severity)
+    alone = next((r for r in ctx.sof if r.outcome_scale == "responders"), None)
+    grade = _find(ctx.overall)
+    parts = []
+    if alone is not None and alone.k_studies:
+        parts.append(
+            f"responders ({_definition(alone.outcome)}) {alone.effect}, k={alone.k_studies}"
+        )
+    if grade:
+        o = grade[0]
+        parts.append(
+            f"Goodman–Baron grade improvement {_fmt(o.mean_change)} "
+            f"[95% CI {_fmt(o.ci_lb)} to {_fmt(o.ci_ub)}], k={o.k_studies}, n={o.n_patients} "
+            f"({o.method})"
+        )
+    lines.append("Microneedling alone: " + ("; ".join(parts) or "no poolable data") + ".")
+    odds = next((r for r in ctx.sof if r.outcome_scale == "log_odds_ratio"), None)
     lines.append(
-        "By baseline grade: "
+        "Microneedling + PRP vs microneedling alone: "
         + (
-            "; ".join(
-                f"grade {s.stratum_value} {_fmt(s.mean_change)} (k={s.k_studies})" for s in severity
-            )
-            if severity
-            else "no stratified data"
+            f"odds ratio of responding ({_definition(odds.outcome)}) {odds.effect}, "
+            f"k={odds.k_studies}."
+            if odds is not None and odds.k_studies
+            else "no study reported responders in both arms."
         )
-        + "."
     )
-    skin = _find(ctx.by_skin_type)
+    pih = next(
+        (s for s in ctx.safety_pooled if s.outcome == "pih" and s.stratum_kind == "all"), None
+    )
+    by_type = sum(m.outcomes_by_skin_type for m in ctx.evidence_map)
     lines.append(
-        "By skin type: "
+        f"Skin type: {by_type} of {len(ctx.evidence_map)} studies report outcomes by type; "
+        "PIH after active treatment "
         + (
-            "; ".join(f"{s.stratum_value} {_fmt(s.mean_change)}" for s in skin)
-            if skin
-            else "no stratified data"
+            f"{100 * pih.estimate:.1f}% ({pih.events}/{pih.n}, k={pih.k_studies})."
+            if pih is not None and pih.estimate is not None
+            else "not reported."
         )
-        + "."
-    )
-
-    def rate(types: set[str]) -> str:
-        rows = [r for r in ctx.safety if r.fitzpatrick_type in types]
-        events, n = sum(r.pih_events for r in rows), sum(r.pih_n for r in rows)
-        return f"{100 * events / n:.1f}% ({events}/{n})" if n else "—"
-
-    lines.append(
-        f"PIH after active treatment: types I–III {rate({'I', 'II', 'III'})}, "
-        f"types IV–VI {rate({'IV', 'V', 'VI'})}."
     )
     return tuple(lines)
+
+
+def _definition(outcome: str) -> str:
+    """The responder definition of a SoF outcome ("Responding: X (odds ratio)" -> "X")."""
+    return outcome.split(": ", 1)[-1].rsplit(" (", 1)[0]
 
 
 def _with_summary(ctx: ReportContext) -> ReportContext:

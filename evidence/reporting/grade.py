@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from evidence.reporting.formatting import fmt_i2
+
 LEVELS = ("very low", "low", "moderate", "high")
 RANDOMISED_DESIGNS = frozenset({"rct", "split_face_rct"})
 START_RANDOMISED = 3  # index into LEVELS: high
@@ -40,6 +42,8 @@ MID = {
     "gb_quantitative": 5.0,  # points on the 0-84 score
     "ecca": 20.0,
     "pih": 0.10,  # 10 percentage points of a proportion
+    "responders": 0.10,  # 10 percentage points of the proportion of responders
+    "log_odds_ratio": 0.69,  # a CI spanning more than a two-fold range of odds (ln 2)
     "erythema_days": 2.0,
 }
 #: Small-study effects: Egger only with k >= 10 (Sterne 2011); downgrade when p < 0.10.
@@ -66,6 +70,8 @@ class Evidence:
     is_comparative: bool  # a between-arm comparison (else a pre-post change)
     egger_pval: float | None = None  # None when not run
     null_value: float | None = 0.0  # None: no "no effect" value (a single-arm proportion)
+    i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
+    i2_ci_ub: float | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ def inconsistency(ev: Evidence) -> Downgrade:
         and ev.pi_lb <= ev.null_value <= ev.pi_ub
     )
     pi_text = "includes" if pi_spans_null else "excludes"
-    detail = f"I² = {ev.i2:.0f}%"
+    detail = f"I² = {fmt_i2(ev.i2, ev.i2_ci_lb, ev.i2_ci_ub, digits=0)}"
     if ev.null_value is not None:
         detail += f", 95% prediction interval {pi_text} no effect"
     if ev.i2 >= I2_VERY_SERIOUS and pi_spans_null:

@@ -25,12 +25,35 @@ from markupsafe import Markup
 from evidence.reporting import formatting as f
 from evidence.reporting.bubble import MODERATOR_LABELS, render_bubble_svg
 from evidence.reporting.context import MetaRegression, PooledStratum, ReportContext, SubgroupTest
+from evidence.reporting.evidence_figures import (
+    definition_label,
+    odds_ratio_figures,
+    responder_figures,
+)
 from evidence.reporting.forest import render_forest_svg
 from evidence.reporting.grade import rules_table
 from evidence.reporting.tables import report_tables, to_csv
 
-SYNTHETIC_BANNER = "Contains SYNTHETIC data — not evidence"
+SYNTHETIC_BANNER = "SYNTHETIC data only — not evidence"
 
+
+#: The report's sections in order: their numbers in headings and the contents.
+SECTIONS = (
+    "summary",
+    "sof",
+    "responders",
+    "comparisons",
+    "strata",
+    "skin",
+    "dose",
+    "safety",
+    "rob",
+    "flow",
+    "provenance",
+    "changes",
+    "methods",
+)
+SECTION_NUMBERS = {name: i for i, name in enumerate(SECTIONS, start=1)}
 
 PRIMARY = "microneedling"  # forest plots are drawn for this arm; every arm is tabulated
 PLOTTED_SCALES = ("gb_qualitative",)  # the primary outcome; the score is tabulated
@@ -67,6 +90,9 @@ def render_html(ctx: ReportContext) -> str:
         ctx=ctx,
         is_synthetic=contains_synthetic(ctx),
         banner=SYNTHETIC_BANNER,
+        n=SECTION_NUMBERS,
+        figures_responders=responder_figures(ctx.responders),
+        figures_odds_ratios=odds_ratio_figures(ctx.odds_ratios),
         figures_overall=_forest_figures(_primary(ctx.overall)),
         figures_severity=_forest_figures(_primary(ctx.by_severity)),
         figures_skin_type=_forest_figures(_primary(ctx.by_skin_type)),
@@ -86,6 +112,7 @@ def render_markdown(ctx: ReportContext) -> str:
     template = _markdown_env().get_template("report.md.j2")
     text = template.render(
         ctx=ctx,
+        n=SECTION_NUMBERS,
         is_synthetic=contains_synthetic(ctx),
         banner=SYNTHETIC_BANNER,
         tests=_tests_by_kind(ctx),
@@ -161,12 +188,14 @@ def write_report(ctx: ReportContext, out_dir: Path, *, pdf: bool = True) -> Repo
 
 
 def contains_synthetic(ctx: ReportContext) -> bool:
-    """True when any source, citation or plotted study is synthetic (or mixed)."""
-    origins = {s.origin for s in ctx.sources} | {c.origin for c in ctx.citations}
-    origins |= {s.origin for s in ctx.studies}
+    """True when the report shows synthetic results: its partition is synthetic, or (a guard)
+    any study it shows is labelled synthetic."""
+    if ctx.synthetic:
+        return True
+    origins = {c.origin for c in ctx.citations} | {s.origin for s in ctx.studies}
     for stratum in (*ctx.overall, *ctx.by_severity, *ctx.by_skin_type, *ctx.by_skin_group):
         origins |= {s.origin for s in stratum.studies}
-    return bool(origins & {"synthetic", "mixed"})
+    return "synthetic" in origins
 
 
 def _primary(strata: Sequence[PooledStratum]) -> list[PooledStratum]:
@@ -180,10 +209,12 @@ def _forest_figures(
     for stratum in strata:
         if not stratum.studies:
             continue
-        what = stratum.stratum_value if comparison else f.stratum_label(stratum)
-        title = f"{what} · {f.intervention_label(stratum.intervention)} · " + _scale_short(
-            stratum.outcome_scale
-        )
+        if comparison:  # stratum_value is "<treatment> vs <comparator>"
+            treatment, _, comparator = stratum.stratum_value.partition(" vs ")
+            what = f"{f.intervention_label(treatment)} vs {f.intervention_label(comparator)}"
+        else:
+            what = f"{f.stratum_label(stratum)} · {f.intervention_label(stratum.intervention)}"
+        title = f"{what} · {_scale_short(stratum.outcome_scale)}"
         quantity = "Difference in improvement" if comparison else "Improvement"
         svg = render_forest_svg(
             stratum.studies,
@@ -214,6 +245,8 @@ def _safety_figures(ctx: ReportContext) -> list[ForestFigure]:
             ci_ub=s.ci_ub if s.ci_ub is not None else float("nan"),
             tau2=None,
             i2=s.i2,
+            i2_ci_lb=s.i2_ci_lb,
+            i2_ci_ub=s.i2_ci_ub,
             pi_lb=s.pi_lb,
             pi_ub=s.pi_ub,
             responder_rate=None,
@@ -273,6 +306,9 @@ _SCALE_SHORT = {
     "gb_qualitative": "GB grade (1–4)",
     "gb_quantitative": "GB score",
     "pih": "PIH",
+    "responders": "responders",
+    "log_odds_ratio": "odds ratio",
+    "ecca": "ECCA",
 }
 
 
@@ -284,6 +320,7 @@ _FILTERS: dict[str, Callable[..., str]] = {
     "num": f.fmt_num,
     "int": f.fmt_int,
     "pct": f.fmt_percent,
+    "i2": f.fmt_i2,
     "rate": f.fmt_rate,
     "ci": f.fmt_ci,
     "est": f.fmt_estimate,
@@ -298,6 +335,8 @@ _FILTERS: dict[str, Callable[..., str]] = {
     "p": f.fmt_p,
     "intervention": f.intervention_label,
     "study_anchor": f.study_anchor,
+    "definition": definition_label,
+    "design": f.design_label,
 }
 
 
@@ -311,6 +350,7 @@ def _base_env(**options: Any) -> jinja2.Environment:
         **options,
     )
     env.tests["web_url"] = f.is_web_url
+    env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     env.globals["DASH"] = f.DASH
     return env
 
@@ -354,6 +394,8 @@ def _md_raw(func: Callable[..., str]) -> Callable[..., str]:
 
 
 _MD_TEXT_FILTERS = {
+    "definition",
+    "design",
     "sha",
     "scale",
     "scale_short",

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from evidence.reporting.context import PooledStratum, ReportContext
+from evidence.reporting.evidence_tables import evidence_tables
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Table = tuple[tuple[str, ...], list[tuple[object, ...]]]
@@ -54,6 +55,8 @@ def _strata(strata: Iterable[PooledStratum]) -> list[tuple[object, ...]]:
             s.pi_ub,
             s.tau2,
             s.i2,
+            s.i2_ci_lb,
+            s.i2_ci_ub,
             s.qe,
             s.qe_p,
             s.responder_rate,
@@ -79,6 +82,8 @@ STRATA_HEADER = (
     "pi_ub",
     "tau2",
     "i2",
+    "i2_ci_lb",
+    "i2_ci_ub",
     "qe",
     "qe_p",
     "responder_rate",
@@ -90,6 +95,7 @@ def report_tables(ctx: ReportContext) -> dict[str, Table]:
     """File stem -> (header, rows) for every table of the report."""
     every = (*ctx.overall, *ctx.by_severity, *ctx.by_skin_type, *ctx.by_skin_group)
     return {
+        **evidence_tables(ctx),
         "summary_of_findings": (
             (
                 "comparison",
@@ -237,6 +243,8 @@ def report_tables(ctx: ReportContext) -> dict[str, Table]:
                 "pi_lb",
                 "pi_ub",
                 "i2",
+                "i2_ci_lb",
+                "i2_ci_ub",
                 "method",
             ),
             [
@@ -253,6 +261,8 @@ def report_tables(ctx: ReportContext) -> dict[str, Table]:
                     s.pi_lb,
                     s.pi_ub,
                     s.i2,
+                    s.i2_ci_lb,
+                    s.i2_ci_ub,
                     s.method,
                 )
                 for s in ctx.safety_pooled
@@ -330,6 +340,8 @@ def report_tables(ctx: ReportContext) -> dict[str, Table]:
                 "ci_lb",
                 "ci_ub",
                 "i2",
+                "i2_ci_lb",
+                "i2_ci_ub",
             ),
             [
                 (
@@ -343,6 +355,8 @@ def report_tables(ctx: ReportContext) -> dict[str, Table]:
                     r.ci_lb,
                     r.ci_ub,
                     r.i2,
+                    r.i2_ci_lb,
+                    r.i2_ci_ub,
                 )
                 for r in ctx.rho_sensitivity
             ],

@@ -11,6 +11,10 @@
   the iterations and the final model on the filled data use ``method`` with ``test = "z"``
   (metafor passes no ``test`` to them), so the filled estimate does not depend on ``test``.
 
+Both take the ``control`` the model was fitted with (metafor: ``regtest()`` uses the model's
+``control``; ``trimfill(res, control = ...)`` passes it to every refit); None means the
+defaults and, where they do not converge, the remedies of :mod:`evidence.synthesis.control`.
+
 Both need ``k >= 3`` (the ``sei`` regression has 2 coefficients); with fewer studies, or where
 metafor's fit stops, they raise ``ValueError`` / ``EstimationError``.
 """
@@ -23,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from evidence.synthesis._inputs import as_yi_vi
+from evidence.synthesis.control import Control
 from evidence.synthesis.metareg import rma_mods
 from evidence.synthesis.pooling import RMAResult, rma
 
@@ -66,11 +71,20 @@ def _check_k(k: int, what: str) -> None:
         raise ValueError(f"{what} needs k >= {MIN_K_SEI_REGRESSION} studies; got k = {k}")
 
 
-def egger_test(yi: ArrayLike, vi: ArrayLike, *, method: str = "REML", test: str = "z") -> EggerTest:
-    """Egger's test as ``regtest(rma(yi, vi, method, test))``."""
+def egger_test(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    control: Control | None = None,
+) -> EggerTest:
+    """Egger's test as ``regtest(rma(yi, vi, method, test, control))``."""
     y, v = as_yi_vi(yi, vi)
     _check_k(y.size, "Egger's test")
-    fit = rma_mods(y, v, _sei_design(v), names=("intrcpt", "sei"), method=method, test=test)
+    fit = rma_mods(
+        y, v, _sei_design(v), names=("intrcpt", "sei"), method=method, test=test, control=control
+    )
     return EggerTest(
         zval=fit.zval[1],
         pval=fit.pval[1],
@@ -89,14 +103,19 @@ def _rank_first(x: np.ndarray) -> np.ndarray:
 
 
 def trimfill(
-    yi: ArrayLike, vi: ArrayLike, *, method: str = "REML", side: str | None = None
+    yi: ArrayLike,
+    vi: ArrayLike,
+    *,
+    method: str = "REML",
+    side: str | None = None,
+    control: Control | None = None,
 ) -> TrimFill:
     """Trim-and-fill with metafor's defaults (``estimator = "L0"``, side from the data)."""
     y0, v0 = as_yi_vi(yi, vi)
     k = y0.size
     _check_k(k, "trim-and-fill")
     if side is None:
-        slope = rma_mods(y0, v0, _sei_design(v0), method=method).beta[1]
+        slope = rma_mods(y0, v0, _sei_design(v0), method=method, control=control).beta[1]
         side = "right" if slope < 0 else "left"
     if side not in {"left", "right"}:
         raise ValueError(f"side must be 'left' or 'right'; got {side!r}")
@@ -113,7 +132,7 @@ def trimfill(
         iteration += 1
         if iteration > TRIMFILL_MAXITER:
             raise ValueError("trim-and-fill did not converge (metafor stops here)")
-        beta = rma(y[: k - k0], v[: k - k0], method=method).beta
+        beta = rma(y[: k - k0], v[: k - k0], method=method, control=control, confint=False).beta
         yi_c = y - beta
         signed_ranks = np.sign(yi_c) * _rank_first(np.abs(yi_c))
         Sr = float(np.sum(signed_ranks[signed_ranks > 0]))
@@ -131,12 +150,18 @@ def trimfill(
         k0 = max(0, round(k0_raw))
 
     if k0 == 0:
-        fit = rma(y0, v0, method=method)
+        fit = rma(y0, v0, method=method, control=control, confint=False)
         return TrimFill(0, se_k0, side, fit, (), ())
     centred = -(yi_c - beta) if side == "right" else yi_c - beta
     y_fill = -centred[k - k0 :]
     v_fill = v[k - k0 :]
-    fit = rma(np.concatenate([y0, y_fill]), np.concatenate([v0, v_fill]), method=method)
+    fit = rma(
+        np.concatenate([y0, y_fill]),
+        np.concatenate([v0, v_fill]),
+        method=method,
+        control=control,
+        confint=False,
+    )
     return TrimFill(
         k0, se_k0, side, fit, tuple(float(x) for x in y_fill), tuple(float(x) for x in v_fill)
     )

@@ -5,6 +5,8 @@ metafor's argument names. Sign conventions are metafor's: group 1 minus group 2 
 log ratios of group 1 over group 2 for RR, OR); for MC and SMCR ``m1i`` is the baseline and
 ``m2i`` the follow-up mean, so ``yi = m1i - m2i`` is the improvement on lower-is-better scales.
 Where ``ri`` is missing for MC/SMCR the default correlation ``rho`` is used and flagged.
+Two-by-two tables (RR, OR, RD) are given as ``ai, n1i, ci, n2i`` or, as metafor also takes
+them, as the four cells ``ai, bi, ci, di`` (then ``n1i = ai + bi``, ``n2i = ci + di``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 MEASURES = tuple(REQUIRED)
 USES_RI = ("MC", "SMCR")
+TABLES = ("RR", "OR", "RD")
+#: Group size of a two-by-two table -> the events and non-events cells that add up to it.
+TABLE_CELLS = {"n1i": ("ai", "bi"), "n2i": ("ci", "di")}
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ def escalc(measure: str, data: Mapping[str, ArrayLike], *, rho: float = DEFAULT_
     """
     if measure not in REQUIRED:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}; got {measure!r}")
+    if measure in TABLES:
+        data = _with_group_sizes(data)
     missing = [name for name in REQUIRED[measure] if name not in data]
     if missing:
         raise KeyError(f"measure {measure} needs column(s) {', '.join(missing)}")
@@ -88,3 +95,13 @@ def escalc(measure: str, data: Mapping[str, ArrayLike], *, rho: float = DEFAULT_
         h = {"RR": counts.log_risk_ratio, "OR": counts.log_odds_ratio, "RD": counts.risk_difference}
         yi, vi, corrected = h[measure](col["ai"], col["n1i"], col["ci"], col["n2i"])
     return EffectSizes(measure, yi, vi, tuple(bool(x) for x in corrected), none)
+
+
+def _with_group_sizes(data: Mapping[str, ArrayLike]) -> Mapping[str, ArrayLike]:
+    """``data`` with ``n1i = ai + bi`` and ``n2i = ci + di`` where only the cells are given."""
+    sizes = {
+        size: np.asarray(data[events], dtype=np.float64) + np.asarray(data[cell], dtype=np.float64)
+        for size, (events, cell) in TABLE_CELLS.items()
+        if size not in data and events in data and cell in data
+    }
+    return {**data, **sizes} if sizes else data

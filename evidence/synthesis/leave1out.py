@@ -2,7 +2,9 @@
 times with the same ``method`` and ``test``, each time without one study (Viechtbauer &
 Cheung 2010, *Res Synth Methods* 1:112-125). A refit that metafor cannot do (its ``try()``
 fails) gives a row of None, as metafor gives a row of NA. Equal-effects models have no tau2:
-their ``tau2`` column is None (metafor: NA).
+their ``tau2`` column is None (metafor: NA). The refits use the model's ``control``, as
+metafor's ``leave1out()`` does (None: the defaults, then the remedies of
+:mod:`evidence.synthesis.control`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from evidence.synthesis._inputs import as_yi_vi
+from evidence.synthesis.control import Control
 from evidence.synthesis.pooling import EQUAL_EFFECTS, rma
 from evidence.synthesis.tau2 import EstimationError
 
@@ -36,7 +39,12 @@ class LeaveOneOut:
 
 
 def leave1out(
-    yi: ArrayLike, vi: ArrayLike, *, method: str = "REML", test: str = "z"
+    yi: ArrayLike,
+    vi: ArrayLike,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    control: Control | None = None,
 ) -> tuple[LeaveOneOut, ...]:
     """One :class:`LeaveOneOut` per study; raises ``ValueError`` for ``k = 1`` (metafor:
     "Stopped because k = 1")."""
@@ -48,7 +56,7 @@ def leave1out(
     for i in range(k):
         keep = np.arange(k) != i
         try:
-            res = rma(y[keep], v[keep], method=method, test=test)
+            res = rma(y[keep], v[keep], method=method, test=test, control=control, confint=False)
         except EstimationError:
             rows.append(LeaveOneOut(i, *([None] * 11)))
             continue

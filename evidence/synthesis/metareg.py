@@ -9,6 +9,18 @@ Wald statistic ``b' vb^-1 b`` over the coefficients other than the intercept; ``
 residual heterogeneity test on ``k - p`` df; ``I2 = 100 tau2 / (vt + tau2)`` with
 ``vt = (k - p) / tr(P)`` (metafor's ``i2def = "1"``).
 
+``R2`` is metafor's pseudo-R^2 (percent) of a model with an intercept and moderators
+(Raudenbush 2009, in *The Handbook of Research Synthesis*, 2nd ed., ch. 16; metafor's default
+``r2def = "1"``): ``max(0, 100 (tau2_RE - tau2) / tau2_RE)``, ``tau2_RE`` from the model
+without moderators fitted with the same method, test and control (0 when ``tau2_RE = 0``;
+None when that fit fails, as metafor's NA; with no control given, the remedies are tried
+before giving up, as for every fit); for equal-effects models, the adjusted R^2 of
+the weighted least-squares fit with ``wi = 1 / vi`` (R's ``summary(lm(yi ~ X, weights =
+wi))$adj.r.squared``), truncated at 0.
+
+ML, REML and PM use metafor's default ``control`` first and its remedies when that does not
+converge (see :mod:`evidence.synthesis.control`); ``control`` in the result is the one used.
+
 Moderators follow R's ``model.matrix()`` with treatment contrasts: numeric columns enter as
 they are, text columns become 0/1 indicators of every level but the first in sorted order.
 """
@@ -24,7 +36,15 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from evidence.synthesis._inputs import as_yi_vi
-from evidence.synthesis.pooling import DBL_EPSILON, EQUAL_EFFECTS, METHODS, TESTS
+from evidence.synthesis.control import (
+    DEFAULT_CONTROL,
+    ITERATIVE,
+    Control,
+    EstimationError,
+    converge,
+    remedies,
+)
+from evidence.synthesis.pooling import DBL_EPSILON, EQUAL_EFFECTS, METHODS, TESTS, rma
 from evidence.synthesis.tau2_regression import projection, tau2_regression
 
 FloatArray = NDArray[np.float64]
@@ -55,6 +75,8 @@ class MetaRegResult:
     H2: float | None
     method: str
     test: str
+    R2: float | None = None
+    control: Control | None = None
 
 
 def model_matrix(
@@ -103,6 +125,47 @@ def _residual_heterogeneity(
     return QE, QEp, 100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0
 
 
+def pseudo_r2(
+    y: FloatArray,
+    v: FloatArray,
+    X: FloatArray,
+    tau2: float,
+    *,
+    method: str,
+    test: str,
+    control: Control | None,
+    remedy: bool,
+) -> float | None:
+    """metafor's ``R2`` (percent) of the model ``X`` (intercept first) with estimate ``tau2``.
+
+    The model without moderators is fitted with ``control`` (the one the meta-regression
+    converged with, as metafor does); with ``remedy``, when that does not converge, with the
+    defaults and their remedies in turn."""
+    if method in EQUAL_EFFECTS:
+        if float(np.var(y)) == 0.0:
+            return 0.0
+        k, p = X.shape
+        wi = 1.0 / v
+        XtW = X.T * wi
+        fitted = X @ np.linalg.solve(XtW @ X, XtW @ y)
+        rss = float(np.sum(wi * (y - fitted) ** 2))
+        mss = float(np.sum(wi * (fitted - np.sum(wi * fitted) / np.sum(wi)) ** 2))
+        adjusted = 1.0 - (1.0 - mss / (mss + rss)) * (k - 1) / (k - p)
+        return max(0.0, 100.0 * adjusted)
+    tries: list[Control | None] = [control]
+    if remedy and method in ITERATIVE:
+        tries += remedies(method, DEFAULT_CONTROL)
+    for attempt in dict.fromkeys(tries):
+        try:
+            tau2_re = rma(y, v, method=method, test=test, control=attempt, confint=False).tau2
+        except EstimationError:
+            continue
+        if tau2_re == 0.0:
+            return 0.0
+        return max(0.0, 100.0 * (tau2_re - tau2) / tau2_re)
+    return None
+
+
 def rma_mods(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -112,9 +175,11 @@ def rma_mods(
     method: str = "REML",
     test: str = "z",
     level: float = 95.0,
+    control: Control | None = None,
 ) -> MetaRegResult:
-    """Fit ``rma.uni(yi, vi, mods = X, intercept = FALSE, method, test)``; ``X`` must hold the
-    intercept column first when the model has one (``QM`` then omits it, as metafor's ``btt``)."""
+    """Fit ``rma.uni(yi, vi, mods = X, intercept = FALSE, method, test, control)``; ``X`` must
+    hold the intercept column first when the model has one (``QM`` then omits it, as
+    metafor's ``btt``). ``control``: as in :func:`evidence.synthesis.pooling.rma`."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if test not in TESTS:
@@ -127,7 +192,7 @@ def rma_mods(
         raise ValueError("the moderators are collinear: the model matrix is not of full rank")
     if k <= p:
         raise ValueError(f"k = {k} studies cannot fit {p} coefficients")
-    tau2 = tau2_regression(y, v, Xm, method)
+    tau2, used = converge(method, control, lambda c: (tau2_regression(y, v, Xm, method, c), c))
 
     wi = 1.0 / (v + tau2)
     XtW = Xm.T * wi
@@ -162,6 +227,11 @@ def rma_mods(
         QMdf = (m, None)
 
     QE, QEp, I2, H2 = _residual_heterogeneity(y, v, Xm, tau2, method)
+    R2 = None
+    if has_intercept and p > 1:
+        R2 = pseudo_r2(
+            y, v, Xm, tau2, method=method, test=test, control=used, remedy=control is None
+        )
     return MetaRegResult(
         k=k,
         p=p,
@@ -182,4 +252,6 @@ def rma_mods(
         H2=H2,
         method=method,
         test=test,
+        R2=R2,
+        control=used if method in ITERATIVE else None,
     )

@@ -13,6 +13,13 @@ metafor behaviour kept on purpose:
 - the prediction interval uses the same critical value as the CI (normal for ``"z"``,
   ``t(k - 1)`` for ``"knha"``); equal-effects models have none (``pi_lb = pi_ub = None``).
 - with ``k = 1``, tau2 = 0 and ``test`` is set to ``"z"``; QE = 0, QEp = 1, I2 = 0, H2 = 1.
+- ``se_tau2`` as ``res$se.tau2`` (:mod:`tau2_se`); the Q-profile CIs of tau2, I2 and H2 as
+  ``confint(res)`` (:mod:`confint`), None for equal-effects models and ``k = 1`` (where
+  ``confint()`` stops).
+- ML, REML and PM are fitted with metafor's default ``control``; when that does not converge,
+  with the remedies of :func:`evidence.synthesis.control.remedies` (unless a ``control`` is
+  given, which is used as it is). ``control`` in the result is the one that converged (None
+  for the estimators that do not iterate).
 """
 
 from __future__ import annotations
@@ -22,12 +29,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from evidence.synthesis import heterogeneity
 from evidence.synthesis._inputs import as_yi_vi
-from evidence.synthesis.tau2 import ESTIMATORS
+from evidence.synthesis.confint import heterogeneity_confint
+from evidence.synthesis.control import ITERATIVE, Control, converge
+from evidence.synthesis.tau2 import ESTIMATORS, estimate_tau2
+from evidence.synthesis.tau2_se import se_tau2
 
 EQUAL_EFFECTS = ("EE", "FE")
 METHODS = (*EQUAL_EFFECTS, *ESTIMATORS)
@@ -41,7 +51,8 @@ class RMAResult:
 
     ``weights`` are percentages (``weights(res)``); ``I2`` is a percentage; ``dfs`` is the
     t degrees of freedom (``k - 1``) for ``test="knha"`` and None for ``"z"``. A field is
-    None where metafor gives NA/NaN or omits the value.
+    None where metafor gives NA/NaN or omits the value. ``se_tau2`` is ``res$se.tau2``; the
+    ``*_ci_*`` bounds of tau2, I2 and H2 are ``confint(res)``'s (None when not computed).
     """
 
     k: int
@@ -62,6 +73,14 @@ class RMAResult:
     method: str
     test: str
     dfs: int | None
+    se_tau2: float | None = None
+    tau2_ci_lb: float | None = None
+    tau2_ci_ub: float | None = None
+    I2_ci_lb: float | None = None
+    I2_ci_ub: float | None = None
+    H2_ci_lb: float | None = None
+    H2_ci_ub: float | None = None
+    control: Control | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data view (``weights`` as a list) for JSON output."""
@@ -74,6 +93,23 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _heterogeneity(
+    y: NDArray[np.float64], v: NDArray[np.float64], tau2: float, *, is_ee: bool
+) -> tuple[float, float, float | None, float]:
+    """``QE``, ``QEp``, ``I2``, ``H2`` (from Q for equal-effects models, else from tau2);
+    ``0, 1, 0, 1`` for ``k = 1``."""
+    k = y.size
+    if k == 1:
+        return 0.0, 1.0, 0.0, 1.0
+    QE = heterogeneity.cochran_q(y, v)
+    QEp = heterogeneity.q_pvalue(QE, k)
+    if is_ee:
+        I2, H2 = heterogeneity.i2_h2_from_q(QE, k)
+    else:
+        I2, H2 = heterogeneity.i2_h2_from_tau2(tau2, heterogeneity.typical_variance(v))
+    return QE, QEp, I2, H2
+
+
 def rma(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -81,13 +117,17 @@ def rma(
     method: str = "REML",
     test: str = "z",
     level: float = 95.0,
+    control: Control | None = None,
+    confint: bool = True,
 ) -> RMAResult:
     """Fit ``rma.uni(yi, vi, method=method, test=test, level=level)``.
 
     ``mu = sum(wi yi) / sum(wi)``, ``wi = 1 / (vi + tau2)``, ``var(mu) = 1 / sum(wi)``
     (times ``s2w`` for ``"knha"``); CI ``mu -/+ crit * se``; prediction interval
     ``mu -/+ crit * sqrt(se^2 + tau2)``. ``method`` is one of EE (alias FE), DL, HE, SJ, PM,
-    ML, REML; ``test`` is ``"z"`` or ``"knha"``; ``level`` is a percentage.
+    ML, REML; ``test`` is ``"z"`` or ``"knha"``; ``level`` is a percentage. ``control``:
+    see the module docstring; ``confint=False`` skips the Q-profile CIs (for refits whose CIs
+    nobody reads: leave-one-out, trim-and-fill).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
@@ -100,7 +140,9 @@ def rma(
     if k == 1:
         test = "z"
     is_ee = method in EQUAL_EFFECTS
-    tau2 = 0.0 if is_ee or k == 1 else ESTIMATORS[method](y, v)
+    tau2, used = 0.0, None
+    if not (is_ee or k == 1):
+        tau2, used = converge(method, control, lambda c: (estimate_tau2(y, v, method, c), c))
 
     wi = 1.0 / (v + tau2)
     sw = float(np.sum(wi))
@@ -125,20 +167,15 @@ def rma(
         pval = 2.0 * float(stats.t.sf(abs(zval), dfs))
         crit = float(stats.t.isf(alpha / 2.0, dfs))
 
-    if k > 1:
-        QE = heterogeneity.cochran_q(y, v)
-        QEp = heterogeneity.q_pvalue(QE, k)
-        if is_ee:
-            I2, H2 = heterogeneity.i2_h2_from_q(QE, k)
-        else:
-            I2, H2 = heterogeneity.i2_h2_from_tau2(tau2, heterogeneity.typical_variance(v))
-    else:
-        QE, QEp, I2, H2 = 0.0, 1.0, 0.0, 1.0
+    QE, QEp, I2, H2 = _heterogeneity(y, v, tau2, is_ee=is_ee)
 
     pi_lb = pi_ub = None
     if not is_ee:
         half = crit * math.sqrt(vb + tau2)
         pi_lb, pi_ub = beta - half, beta + half
+    bounds: dict[str, float] = {}
+    if confint and not is_ee and k > 1:
+        bounds = asdict(heterogeneity_confint(y, v, tau2, level=level))
     return RMAResult(
         k=k,
         beta=beta,
@@ -158,4 +195,7 @@ def rma(
         method=method,
         test=test,
         dfs=dfs,
+        se_tau2=se_tau2(method, y, v, tau2),
+        control=used if method in ITERATIVE else None,
+        **bounds,
     )

@@ -6,7 +6,9 @@ Meta-Analysis*, ch. 19, "separate estimates of tau2"): a separate ``rma(yi, vi, 
 in every subgroup, each with its own tau2; then an equal-effects model of the subgroup
 estimates, ``rma(estimate, sei = se, method = "EE")``, whose ``QE`` is ``Q_between`` on
 ``J - 1`` df. With ``test = "knha"`` the subgroup ``se`` are the Knapp-Hartung ones, as they are
-in that recipe. Subgroups are taken in sorted order of their names (R's ``factor()``).
+in that recipe. Subgroups are taken in sorted order of their names (R's ``factor()``). Each
+subgroup's fit uses ``control`` (None: metafor's defaults, then the remedies of
+:mod:`evidence.synthesis.control`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from evidence.synthesis._inputs import as_yi_vi
+from evidence.synthesis.control import Control
 from evidence.synthesis.pooling import RMAResult, rma
 
 
@@ -39,6 +42,7 @@ def subgroup_analysis(
     *,
     method: str = "REML",
     test: str = "z",
+    control: Control | None = None,
 ) -> SubgroupAnalysis:
     """Separate random-effects fits per level of ``groups`` and ``Q_between`` from an
     equal-effects fit of their estimates (``QE = sum(W_j (theta_j - theta_bar)^2)``,
@@ -52,7 +56,7 @@ def subgroup_analysis(
     for name in sorted(set(labels.tolist())):
         idx = np.flatnonzero(labels == name)
         members[name] = tuple(int(i) for i in idx)
-        fits[name] = rma(y[idx], v[idx], method=method, test=test)
+        fits[name] = rma(y[idx], v[idx], method=method, test=test, control=control)
     if len(fits) < 2:
         return SubgroupAnalysis(fits, members, None, None, None)
     estimates = [f.beta for f in fits.values()]
@@ -60,5 +64,5 @@ def subgroup_analysis(
     if min(variances) <= 0.0:
         # knha with a perfectly homogeneous subgroup gives se = 0: no finite weight exists.
         return SubgroupAnalysis(fits, members, None, None, None)
-    between = rma(estimates, variances, method="EE")
+    between = rma(estimates, variances, method="EE", confint=False)
     return SubgroupAnalysis(fits, members, between.QE, len(fits) - 1, between.QEp)

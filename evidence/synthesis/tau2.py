@@ -3,9 +3,11 @@
 Each function emulates the matching branch of ``metafor::rma.uni`` 3.8-1 (Viechtbauer 2010,
 *J Stat Softw* 36(3); estimator formulas in Viechtbauer 2005, *J Educ Behav Stat* 30:261-293,
 and Veroniki et al. 2016, *Res Synth Methods* 7:55-79) for ``X`` = a column of ones, ``p = 1``:
-the same starting values, the same Fisher scoring with step halving (threshold 1e-5, at most
-100 iterations), the same ``uniroot()`` search for Paule-Mandel, the same truncation at
-``tau2.min = 0``. Like metafor, the outcomes are centred (``ymci``) before estimation.
+the same starting values, the same Fisher scoring with step halving at 0, the same
+``uniroot()`` search for Paule-Mandel, the same truncation at ``tau2.min = 0``. Like metafor,
+the outcomes are centred (``ymci``) before estimation. The iterative estimators (ML, REML, PM)
+take a :class:`~evidence.synthesis.control.Control` (metafor's ``control``: threshold, maxiter,
+stepadj; its defaults unless given).
 
 All functions take ``yi`` (effect sizes) and ``vi`` (sampling variances, all > 0) and return
 tau2 as a float; with ``k = 1`` they return 0, as metafor does.
@@ -20,16 +22,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from evidence.synthesis._inputs import as_yi_vi
 from evidence.synthesis._zeroin import zeroin2
+from evidence.synthesis.control import DEFAULT_CONTROL, Control, EstimationError
 
-THRESHOLD = 1e-5  # metafor control$threshold: stop when |tau2_new - tau2_old| <= this
-MAXITER = 100  # metafor control$maxiter
+__all__ = ["ESTIMATORS", "EstimationError"]
+
+THRESHOLD = DEFAULT_CONTROL.threshold  # metafor control$threshold
+MAXITER = DEFAULT_CONTROL.maxiter  # metafor control$maxiter
 UNIROOT_TOL = float(np.finfo(np.float64).eps) ** 0.25  # metafor control$tol
 TAU2_MIN = 0.0  # metafor control$tau2.min
 MAD_CONSTANT = 1.4826  # R's mad() default constant
-
-
-class EstimationError(RuntimeError):
-    """An iterative tau2 estimator failed where metafor stops with an error."""
 
 
 def _centred(yi: ArrayLike, vi: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -73,6 +74,15 @@ def hedges(yi: ArrayLike, vi: ArrayLike) -> float:
     return max(TAU2_MIN, _hedges_raw(yc, v))
 
 
+def sidik_jonkman_start(yi: ArrayLike) -> float:
+    """The Sidik-Jonkman starting value ``tau2_0 = sum((yi - ybar)^2) / k`` (metafor's
+    ``var(ymci) * (k - 1) / k``)."""
+    y = np.atleast_1d(np.asarray(yi, dtype=np.float64))
+    yc = y - y.mean()
+    k = yc.size
+    return float(np.var(yc, ddof=1)) * (k - 1) / k
+
+
 def sidik_jonkman(yi: ArrayLike, vi: ArrayLike) -> float:
     """Sidik-Jonkman (SJ) two-step estimator (Sidik & Jonkman 2005, *J Biopharm Stat*
     15:823-838): start at ``tau2_0 = sum((yi - ybar)^2) / k``, then
@@ -81,7 +91,7 @@ def sidik_jonkman(yi: ArrayLike, vi: ArrayLike) -> float:
     k = yc.size
     if k == 1:
         return 0.0
-    tau2_0 = float(np.var(yc, ddof=1)) * (k - 1) / k
+    tau2_0 = sidik_jonkman_start(yc)
     wi = 1.0 / (v + tau2_0)
     return max(TAU2_MIN, tau2_0 * _weighted_rss(yc, wi) / (k - 1))
 
@@ -91,14 +101,15 @@ def _mad(y: NDArray[np.float64]) -> float:
     return MAD_CONSTANT * float(np.median(np.abs(y - med)))
 
 
-def paule_mandel(yi: ArrayLike, vi: ArrayLike) -> float:
+def paule_mandel(yi: ArrayLike, vi: ArrayLike, control: Control = DEFAULT_CONTROL) -> float:
     """Paule-Mandel (PM) estimator (Paule & Mandel 1982, *J Res Natl Bur Stand* 87:377-385):
     the tau2 at which the generalised Q, ``sum(wi (yi - mu_w)^2)`` with
     ``wi = 1 / (vi + tau2)``, equals ``k - 1``; 0 when Q(0) < k - 1.
 
     As metafor: the root is searched on ``[0, max(100, 10 * mad(yi)^2)]`` by R's
-    ``uniroot()`` (ported in ``_zeroin``) with ``tol = .Machine$double.eps^0.25``, and an
-    ``EstimationError`` is raised when Q at the upper end is still above ``k - 1``.
+    ``uniroot()`` (ported in ``_zeroin``) with ``tol = .Machine$double.eps^0.25`` and at most
+    ``control.maxiter`` iterations, and an ``EstimationError`` is raised when Q at the upper
+    end is still above ``k - 1``.
     """
     y, v = as_yi_vi(yi, vi)
     yc = y - y.mean()
@@ -121,7 +132,13 @@ def paule_mandel(yi: ArrayLike, vi: ArrayLike) -> float:
             "metafor stops with 'Value of tau2.max too low'"
         )
     root = zeroin2(
-        objective, TAU2_MIN, tau2_max, fa=f_lower, fb=f_upper, tol=UNIROOT_TOL, maxiter=MAXITER
+        objective,
+        TAU2_MIN,
+        tau2_max,
+        fa=f_lower,
+        fb=f_upper,
+        tol=UNIROOT_TOL,
+        maxiter=control.maxiter,
     )
     return max(TAU2_MIN, root)
 
@@ -144,18 +161,20 @@ def _log_likelihood(
     )
 
 
-def _fisher_scoring(yi: ArrayLike, vi: ArrayLike, *, ml: bool) -> float:
+def _fisher_scoring(yi: ArrayLike, vi: ArrayLike, control: Control, *, ml: bool) -> float:
     """metafor's Fisher scoring for ML/REML (Viechtbauer 2005, eqs. 11 and 14), started at
-    ``max(0, HE)``, halving a step while it would go below 0; followed by metafor's check that
-    the likelihood at tau2 = 0 is not higher (else tau2 is set to 0)."""
+    ``max(0, HE)``, each step multiplied by ``control.stepadj`` and halved while it would go
+    below 0, stopping when tau2 moves by at most ``control.threshold`` (``EstimationError``
+    after ``control.maxiter`` iterations); followed by metafor's check that the likelihood at
+    tau2 = 0 is not higher (else tau2 is set to 0)."""
     yc, v = _centred(yi, vi)
     k = yc.size
     if k == 1:
         return 0.0
     tau2 = max(0.0, _hedges_raw(yc, v), TAU2_MIN)
-    change = THRESHOLD + 1.0
+    change = control.threshold + 1.0
     iteration = 0
-    while change > THRESHOLD:
+    while change > control.threshold:
         iteration += 1
         old = tau2
         wi = 1.0 / (v + tau2)
@@ -169,33 +188,34 @@ def _fisher_scoring(yi: ArrayLike, vi: ArrayLike, *, ml: bool) -> float:
             tr_p = sw - sw2 / sw
             tr_pp = sw2 - 2.0 * float(np.sum(wi**3)) / sw + (sw2 / sw) ** 2
             adj = (y_pp_y - tr_p) / tr_pp
+        adj *= control.stepadj
         if math.isnan(adj):
             adj = 0.0
         while tau2 + adj < TAU2_MIN:
             adj /= 2.0
         tau2 = tau2 + adj
         change = abs(old - tau2)
-        if iteration > MAXITER:
+        if iteration > control.maxiter:
             raise EstimationError(
                 "Fisher scoring algorithm did not converge (metafor: see help(rma))"
             )
     ll0 = _log_likelihood(yc, v, 0.0, ml)
     ll = _log_likelihood(yc, v, tau2, ml)
-    if ll0 - ll > UNIROOT_TOL and tau2 > THRESHOLD:
+    if ll0 - ll > UNIROOT_TOL and tau2 > control.threshold:
         tau2 = 0.0
     return max(TAU2_MIN, tau2)
 
 
-def maximum_likelihood(yi: ArrayLike, vi: ArrayLike) -> float:
+def maximum_likelihood(yi: ArrayLike, vi: ArrayLike, control: Control = DEFAULT_CONTROL) -> float:
     """Maximum-likelihood (ML) estimator by metafor's Fisher scoring (Hardy & Thompson 1996,
     *Stat Med* 15:619-629; Viechtbauer 2005 eq. 11)."""
-    return _fisher_scoring(yi, vi, ml=True)
+    return _fisher_scoring(yi, vi, control, ml=True)
 
 
-def reml(yi: ArrayLike, vi: ArrayLike) -> float:
+def reml(yi: ArrayLike, vi: ArrayLike, control: Control = DEFAULT_CONTROL) -> float:
     """Restricted maximum-likelihood (REML) estimator by metafor's Fisher scoring
     (Raudenbush 2009, in *Handbook of Research Synthesis*; Viechtbauer 2005 eq. 14)."""
-    return _fisher_scoring(yi, vi, ml=False)
+    return _fisher_scoring(yi, vi, control, ml=False)
 
 
 ESTIMATORS = {
@@ -206,4 +226,14 @@ ESTIMATORS = {
     "ML": maximum_likelihood,
     "REML": reml,
 }
-"""metafor's ``method=`` codes mapped to the estimator functions."""
+"""metafor's ``method=`` codes mapped to the estimator functions (ML, REML and PM also take a
+``control``)."""
+
+
+def estimate_tau2(yi: ArrayLike, vi: ArrayLike, method: str, control: Control) -> float:
+    """tau2 by ``method`` (a key of ``ESTIMATORS``), passing ``control`` where it applies."""
+    if method in {"ML", "REML"}:
+        return _fisher_scoring(yi, vi, control, ml=method == "ML")
+    if method == "PM":
+        return paule_mandel(yi, vi, control)
+    return ESTIMATORS[method](yi, vi)

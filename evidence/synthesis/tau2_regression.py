@@ -9,7 +9,10 @@ the outcomes are centred (``Ymc``), ``P = W - W X (X'WX)^-1 X'W`` and ``p = ncol
 - SJ: ``tau2_0 Y'PY / (k - p)`` with ``tau2_0 = var(yi) (k - 1) / k`` and ``W = 1/(vi + tau2_0)``;
 - PM: the root of ``Y'P(tau2)Y = k - p`` by R's ``uniroot()`` (ported in ``_zeroin``);
 - ML / REML: Fisher scoring from ``max(0, HE)``, ``adj = (Y'PPY - sum(wi)) / sum(wi^2)`` (ML)
-  or ``(Y'PPY - tr(P)) / tr(PP)`` (REML), step halving at 0, then metafor's ``ll0check``.
+  or ``(Y'PPY - tr(P)) / tr(PP)`` (REML), times ``control.stepadj``, step halving at 0, then
+  metafor's ``ll0check``.
+
+ML, REML and PM take metafor's ``control`` (:class:`~evidence.synthesis.control.Control`).
 
 With ``X`` a column of ones these reduce to :mod:`evidence.synthesis.tau2`.
 """
@@ -22,14 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evidence.synthesis._zeroin import zeroin2
-from evidence.synthesis.tau2 import (
-    MAD_CONSTANT,
-    MAXITER,
-    TAU2_MIN,
-    THRESHOLD,
-    UNIROOT_TOL,
-    EstimationError,
-)
+from evidence.synthesis.control import DEFAULT_CONTROL, Control, EstimationError
+from evidence.synthesis.tau2 import MAD_CONSTANT, TAU2_MIN, UNIROOT_TOL
 
 FloatArray = NDArray[np.float64]
 
@@ -66,7 +63,7 @@ def _sj(yc: FloatArray, vi: FloatArray, X: FloatArray) -> float:
     return tau2_0 * float(yc @ P @ yc) / (k - p)
 
 
-def _pm(y: FloatArray, yc: FloatArray, vi: FloatArray, X: FloatArray) -> float:
+def _pm(y: FloatArray, yc: FloatArray, vi: FloatArray, X: FloatArray, maxiter: int) -> float:
     k, p = X.shape
     target = float(k - p)
     med = float(np.median(y))
@@ -82,7 +79,7 @@ def _pm(y: FloatArray, yc: FloatArray, vi: FloatArray, X: FloatArray) -> float:
     if f_upper > 0.0:
         raise EstimationError("Paule-Mandel: value of tau2.max too low (metafor stops here)")
     return zeroin2(
-        objective, TAU2_MIN, tau2_max, fa=f_lower, fb=f_upper, tol=UNIROOT_TOL, maxiter=MAXITER
+        objective, TAU2_MIN, tau2_max, fa=f_lower, fb=f_upper, tol=UNIROOT_TOL, maxiter=maxiter
     )
 
 
@@ -99,11 +96,13 @@ def _log_likelihood(yc: FloatArray, vi: FloatArray, X: FloatArray, tau2: float, 
     return -0.5 * (k - p) * math.log(2.0 * math.pi) - 0.5 * log_det - 0.5 * log_det_xwx - 0.5 * rss
 
 
-def _fisher_scoring(yc: FloatArray, vi: FloatArray, X: FloatArray, *, ml: bool) -> float:
+def _fisher_scoring(
+    yc: FloatArray, vi: FloatArray, X: FloatArray, control: Control, *, ml: bool
+) -> float:
     tau2 = max(0.0, _hedges_raw(yc, vi, X), TAU2_MIN)
-    change = THRESHOLD + 1.0
+    change = control.threshold + 1.0
     iteration = 0
-    while change > THRESHOLD:
+    while change > control.threshold:
         iteration += 1
         old = tau2
         wi = 1.0 / (vi + tau2)
@@ -114,23 +113,26 @@ def _fisher_scoring(yc: FloatArray, vi: FloatArray, X: FloatArray, *, ml: bool) 
             adj = (ypp_y - float(np.sum(wi))) / float(np.sum(wi**2))
         else:
             adj = (ypp_y - float(np.trace(P))) / float(np.trace(PP))
+        adj *= control.stepadj
         if math.isnan(adj):
             adj = 0.0
         while tau2 + adj < TAU2_MIN:
             adj /= 2.0
         tau2 = tau2 + adj
         change = abs(old - tau2)
-        if iteration > MAXITER:
+        if iteration > control.maxiter:
             raise EstimationError("Fisher scoring algorithm did not converge (metafor stops)")
     ll0 = _log_likelihood(yc, vi, X, 0.0, ml)
     ll = _log_likelihood(yc, vi, X, tau2, ml)
-    if ll0 - ll > UNIROOT_TOL and tau2 > THRESHOLD:
+    if ll0 - ll > UNIROOT_TOL and tau2 > control.threshold:
         tau2 = 0.0
     return tau2
 
 
-def tau2_regression(yi: FloatArray, vi: FloatArray, X: FloatArray, method: str) -> float:
-    """tau2 of ``rma.uni(yi, vi, mods = X, intercept = FALSE, method = method)``.
+def tau2_regression(
+    yi: FloatArray, vi: FloatArray, X: FloatArray, method: str, control: Control = DEFAULT_CONTROL
+) -> float:
+    """tau2 of ``rma.uni(yi, vi, mods = X, intercept = FALSE, method = method, control)``.
 
     ``method`` is EE/FE (tau2 = 0), DL, HE, SJ, PM, ML or REML. Needs ``k > p``; raises
     ``EstimationError`` where metafor stops.
@@ -148,9 +150,9 @@ def tau2_regression(yi: FloatArray, vi: FloatArray, X: FloatArray, method: str) 
     elif method == "SJ":
         tau2 = _sj(yc, vi, X)
     elif method == "PM":
-        tau2 = _pm(yi, yc, vi, X)
+        tau2 = _pm(yi, yc, vi, X, control.maxiter)
     elif method in {"ML", "REML"}:
-        tau2 = _fisher_scoring(yc, vi, X, ml=method == "ML")
+        tau2 = _fisher_scoring(yc, vi, X, control, ml=method == "ML")
     else:
         raise ValueError(f"unknown method {method!r}")
     return max(TAU2_MIN, tau2)

@@ -28,6 +28,7 @@ _MATERIALIZED = re.compile(r"--\s*materialized:\s*(view|table)")
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 _INCREMENTAL = re.compile(r"--\s*incremental:\s*study_id")
 _CHUNKED = re.compile(r"--\s*chunks:\s*([0-9_]+)\s*patient rows")
+_COMMENT = re.compile(r"--[^\n]*")  # a relation named in a comment is not a dependency
 CHANGED_STUDIES = "changed_studies"
 STUDIES = "studies"  # the incremental models' parameter: the studies to compute, NULL for all
 
@@ -62,13 +63,14 @@ def read_models(layers: tuple[str, ...] = LAYERS) -> list[Model]:
             chunked = _CHUNKED.search(sql) if incremental else None
             chunk_rows = int(chunked.group(1).replace("_", "")) if chunked else None
             models[name] = Model(name, layer, sql, kind, incremental, chunk_rows)
+    code = {name: _COMMENT.sub("", model.sql) for name, model in models.items()}
     graph = {
         name: {
             other
             for other in models
-            if other != name and re.search(rf"\b{re.escape(other)}\b", model.sql)
+            if other != name and re.search(rf"\b{re.escape(other)}\b", code[name])
         }
-        for name, model in models.items()
+        for name in models
     }
     return [models[name] for name in TopologicalSorter(graph).static_order()]
 

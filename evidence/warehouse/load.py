@@ -5,7 +5,8 @@ transaction: it checks the file's keys against the rows other files loaded, writ
 failures to ``quarantine`` and the warnings to ``row_flags``, logs the file in
 ``ingest_log`` and makes its rows part of the warehouse. A patient file's rows already are in
 their final table (the validating pass wrote them there): loading registers that table in the
-views over the patient rows. A study file's rows are appended to ``study_arms``. A changed
+views over the patient rows. A study-level (or risk-of-bias) file's rows are appended to
+``study_arms`` (``risk_of_bias``). A changed
 file under the same name supersedes its earlier version, which stays in ``ingest_log``.
 """
 
@@ -32,7 +33,7 @@ from evidence.warehouse.patient_pass import refuse_failed_rows, valid_rows_sql
 from evidence.warehouse.quarantine import failures_sql, flags_sql, stage_failed_rows
 from evidence.warehouse.row_rules import fail_keys_in_warehouse
 from evidence.warehouse.staging import STAGING, StagedFile, drop_staging
-from evidence.warehouse.tables import contract_columns
+from evidence.warehouse.tables import TARGET_TABLES, contract_columns
 from evidence.warehouse.validate import ValidatedFile
 from schemas.raw import LAYOUTS
 
@@ -138,7 +139,8 @@ def _publish(
         valid = f"{v.staging}.valid_{v.tag}"
         columns = ", ".join(name for name, _, _ in contract_columns(LAYOUTS[staged.layout]))
         con.execute(
-            f"insert into study_arms ({columns}, source_file, source_sha256, source_row, run_id) "
+            f"insert into {TARGET_TABLES[staged.layout]} "
+            f"({columns}, source_file, source_sha256, source_row, run_id) "
             f"select {columns}, $source, $sha, source_row, $run from {valid} "
             f"anti join {failed} f on source_row = f.row_number",
             params,
@@ -164,7 +166,8 @@ def _publish(
             con, f"select count(*), count({FLAGS}) from {table} where {LOADS}"
         )
     else:
-        loaded = _count(con, "select count(*) from study_arms where source_sha256 = $sha", v)
+        target = TARGET_TABLES[staged.layout]
+        loaded = _count(con, f"select count(*) from {target} where source_sha256 = $sha", v)
     refused = _count(con, f"select count(distinct row_number) from {failed}", v)
     if loaded + refused != staged.rows_in:
         raise RuntimeError(
@@ -183,7 +186,7 @@ def _publish(
         unknown_columns=staged.unknown_columns,
         rows_flagged=flagged,
     )
-    _log(con, outcome, v, run_id, _origin(con, v, stored))
+    _log(con, outcome, v, run_id, _origin(con, v, staged.layout, stored))
     if patient:
         refresh_views(con)
     return outcome
@@ -211,7 +214,8 @@ def _supersede(con: duckdb.DuckDBPyConnection, v: ValidatedFile) -> None:
     for (sha,) in earlier:
         if sha != v.sha256:
             drop_file_rows(con, file_tag(v.source_file, sha))
-    for table in ("study_arms", "quarantine", "row_flags", "patient_file_studies"):
+    appended = [t for layout, t in TARGET_TABLES.items() if layout != "patient"]
+    for table in (*appended, "quarantine", "row_flags", "patient_file_studies"):
         con.execute(f"delete from {table} where source_file = $source", source)
     if earlier:
         refresh_views(con)
@@ -236,11 +240,13 @@ def _counts(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, int]:
     return int(first), int(second)
 
 
-def _origin(con: duckdb.DuckDBPyConnection, v: ValidatedFile, stored: bool) -> str | None:
+def _origin(
+    con: duckdb.DuckDBPyConnection, v: ValidatedFile, layout: str, stored: bool
+) -> str | None:
     relation = (
         f"(select data_origin from {rows_table(v.tag)} where {LOADS})"
         if stored
-        else "(select data_origin from study_arms where source_sha256 = $sha)"
+        else f"(select data_origin from {TARGET_TABLES[layout]} where source_sha256 = $sha)"
     )
     origins = [
         row[0]

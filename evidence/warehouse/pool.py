@@ -4,8 +4,10 @@ Reads ``int_arm_effects`` (built by the SQL models), adds each study's Fitzpatri
 (``stratum_kind = 'skin_group'``: I-III and IV-VI, see ``skin_groups``), fits a
 random-effects model per stratum x intervention x outcome scale with
 :func:`evidence.synthesis.pooling.rma`, and writes ``fct_pooled_improvement`` (one row per
-group) and ``fct_study_weights`` (one row per study arm, the rows of the forest plots). DuckDB
-has no distribution functions, so this step is Python. The further analyses the report shows
+group) and ``fct_study_weights`` (one row per study arm, the rows of the forest plots). Each
+group's fit and its columns come from :mod:`evidence.warehouse.pooled_fit` (metafor's remedies
+before any fallback; I² with its CI). DuckDB has no distribution functions, so this step is
+Python. The further analyses the report shows
 (subgroup tests, meta-regression, comparisons, safety, sensitivity, history) are in
 ``evidence.warehouse.analyses``.
 """
@@ -24,20 +26,30 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.stats import norm
 
-from evidence.synthesis.pooling import rma
-from evidence.synthesis.tau2 import EstimationError
+from evidence.warehouse.pooled_fit import (
+    FIT_DDL,
+    PoolingSettings,
+    empty_fit_columns,
+    fit_columns,
+    fit_group,
+)
 from evidence.warehouse.skin_groups import joined_per_group, skin_group_arms
 
-GROUP = ["stratum_kind", "stratum_value", "intervention", "outcome_scale"]
+__all__ = [
+    "GROUP",
+    "PoolingSettings",
+    "fetch_frame",
+    "insert_frame",
+    "pool_arm_effects",
+    "pooled_rows",
+    "read_arms",
+    "write_pooled",
+]
+
+#: A pooled group. ``synthetic`` keeps synthetic studies apart: an estimate never pools a
+#: synthetic study with a non-synthetic one (published or real patient-level data).
+GROUP = ["stratum_kind", "stratum_value", "intervention", "outcome_scale", "synthetic"]
 STUDY_EXTRA = ["design", "risk_of_bias", "sessions", "needle_depth_mm"]
-TEST_LABELS = {"z": "z", "knha": "Hartung-Knapp"}
-
-
-@dataclass(frozen=True)
-class PoolingSettings:
-    method: str = "REML"  # tau2 estimator (metafor's name)
-    test: str = "z"  # z | knha
-    level: float = 95.0
 
 
 #: The study-row columns taken from the arms (``STUDY_EXTRA`` follow where present).
@@ -141,12 +153,12 @@ def _pool_groups(
         part = slice(groups.bounds[g], groups.bounds[g + 1])
         usable = groups.usable[part]
         if not usable.any():
-            row.update(_empty_fit("no study arm with a usable mean change and SD"))
+            row.update(empty_fit_columns("no study arm with a usable mean change and SD"))
             weights.append(None)
         else:
-            fit, w = _fit(yi[part][usable], vi[part][usable], settings)
-            row.update(fit)
-            weights.append(w)
+            fit = fit_group(yi[part][usable], vi[part][usable], settings)
+            row.update(fit_columns(fit))
+            weights.append(np.asarray(fit.res.weights, dtype=np.float64))
         rows.append(row)
     return rows, weights
 
@@ -196,60 +208,11 @@ def pooled_rows(arms: pd.DataFrame, settings: PoolingSettings) -> dict[GroupKey,
     return dict(zip(groups.keys, rows, strict=True))
 
 
-def _fit(
-    yi: npt.NDArray[np.float64], vi: npt.NDArray[np.float64], settings: PoolingSettings
-) -> tuple[dict[str, object], npt.NDArray[np.float64]]:
-    method = settings.method
-    note = ""
-    try:
-        res = rma(yi, vi, method=method, test=settings.test, level=settings.level)
-    except EstimationError as exc:
-        note = f" ({method} failed: {exc}; DerSimonian-Laird used)"
-        method = "DL"
-        res = rma(yi, vi, method=method, test=settings.test, level=settings.level)
-    single = res.k == 1
-    label = "single study (not pooled)" if single else f"{method}, {TEST_LABELS[res.test]}{note}"
-    fit = {
-        "mean_change": res.beta,
-        "se": res.se,
-        "ci_lb": res.ci_lb,
-        "ci_ub": res.ci_ub,
-        "pval": res.pval,
-        "tau2": None if single else res.tau2,
-        "i2": None if single else res.I2,
-        "qe": None if single else res.QE,
-        "qe_p": None if single else res.QEp,
-        "pi_lb": None if single else res.pi_lb,
-        "pi_ub": None if single else res.pi_ub,
-        "method": label,
-    }
-    return fit, np.asarray(res.weights, dtype=np.float64)
-
-
-def _empty_fit(reason: str) -> dict[str, object]:
-    return {
-        "mean_change": None,
-        "se": None,
-        "ci_lb": None,
-        "ci_ub": None,
-        "pval": None,
-        "tau2": None,
-        "i2": None,
-        "qe": None,
-        "qe_p": None,
-        "pi_lb": None,
-        "pi_ub": None,
-        "method": f"not pooled: {reason}",
-    }
-
-
-POOLED_DDL = """
+POOLED_DDL = f"""
 create or replace table fct_pooled_improvement (
     stratum_kind varchar, stratum_value varchar, intervention varchar, outcome_scale varchar,
-    k_studies integer, k_excluded integer, n_patients bigint,
-    mean_change double, se double, ci_lb double, ci_ub double, pval double,
-    tau2 double, i2 double, qe double, qe_p double, pi_lb double, pi_ub double,
-    responder_rate double, method varchar, data_origins varchar
+    k_studies integer, k_excluded integer, n_patients bigint, {FIT_DDL},
+    responder_rate double, method varchar, data_origins varchar, synthetic boolean
 )
 """
 
@@ -259,7 +222,8 @@ create or replace table fct_study_weights (
     study_id varchar, evidence_source varchar, data_origin varchar, n bigint,
     yi double, vi double, ci_lb double, ci_ub double, weight_pct double,
     exclusion_reason varchar, citation varchar, source_url varchar,
-    design varchar, risk_of_bias varchar, sessions double, needle_depth_mm double
+    design varchar, risk_of_bias varchar, sessions double, needle_depth_mm double,
+    synthetic boolean
 )
 """
 

@@ -1,8 +1,9 @@
 """Rules that look across the rows of a file (run in SQL over the whole validated file).
 
 Pandera validates a file in batches, so anything that needs several rows at once lives here:
-unique keys (within the file and against the warehouse), split-face pairing, and study strata
-that must not add up to more patients than the study analysed.
+unique keys (within the file and against the warehouse), split-face pairing, study strata
+that must not add up to more patients than the study analysed, and a study's risk-of-bias
+judgements, which must cover every domain of one tool.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import duckdb
 
 from evidence.warehouse.tables import TARGET_TABLES
-from schemas.raw import PATIENT_KEY, STUDY_KEY
+from schemas.raw import PATIENT_KEY, RISK_OF_BIAS_KEY, STUDY_KEY
+from schemas.vocab import ROB_DOMAINS
 
-KEYS = {"patient": PATIENT_KEY, "study": STUDY_KEY}
+KEYS = {"patient": PATIENT_KEY, "study": STUDY_KEY, "risk_of_bias": RISK_OF_BIAS_KEY}
 
 
 def apply_file_rules(con: duckdb.DuckDBPyConnection, layout: str, valid: str, failed: str) -> None:
@@ -22,8 +24,10 @@ def apply_file_rules(con: duckdb.DuckDBPyConnection, layout: str, valid: str, fa
     fail_repeated_keys(con, layout, valid, failed)
     if layout == "patient":
         fail_unpaired_split_face_rows(con, valid, failed)
-    else:
+    elif layout == "study":
         fail_strata_exceeding_total(con, valid, failed)
+    else:
+        fail_incomplete_domain_sets(con, valid, failed)
 
 
 def _key(layout: str) -> tuple[tuple[str, ...], str, str]:
@@ -132,4 +136,38 @@ def fail_strata_exceeding_total(con: duckdb.DuckDBPyConnection, valid: str, fail
            = (s.study_id, s.intervention, s.outcome_scale, s.followup_weeks)
         where s.strata_n > a.n
         """
+    )
+
+
+def fail_incomplete_domain_sets(con: duckdb.DuckDBPyConnection, valid: str, failed: str) -> None:
+    """``complete_domain_set``: a study is judged with one tool, once in every domain of it
+    (its overall judgement is derived from all of them)."""
+    tools = list(ROB_DOMAINS.items())
+    values = ", ".join(f"($tool{i}, $domains{i})" for i in range(len(tools)))
+    params: dict[str, object] = {}
+    for i, (tool, domains) in enumerate(tools):
+        params[f"tool{i}"] = tool.value
+        params[f"domains{i}"] = list(domains)
+    con.execute(
+        f"""
+        insert into {failed}
+        with tools (tool, domains) as (values {values}),
+        studies as (
+            select study_id, count(distinct rob_tool) as n_tools, any_value(rob_tool) as tool,
+                   list_sort(list(domain)) as judged
+            from {valid} group by study_id
+        ),
+        incomplete as (
+            select s.study_id
+            from studies s left join tools t on t.tool = s.tool
+            where s.n_tools > 1 or s.judged <> list_sort(t.domains)
+        )
+        select v.source_row, 'domain', v.domain, 'complete_domain_set',
+               'study ' || v.study_id || ' needs one judgement in each domain of one tool ('
+               || v.rob_tool || ': ' || array_to_string(t.domains, ', ') || ')'
+        from {valid} v
+        semi join incomplete i on i.study_id = v.study_id
+        left join tools t on t.tool = v.rob_tool
+        """,
+        params,
     )

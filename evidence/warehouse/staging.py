@@ -75,6 +75,8 @@ def detect_layout(headers: list[str]) -> str | None:
     names = {normalise_header(h) for h in headers}
     if "subject_id" in names:
         return "patient"
+    if "rob_tool" in names:
+        return "risk_of_bias"
     if "stratum_kind" in names or "citation" in names:
         return "study"
     return None
@@ -93,7 +95,8 @@ def stage_file(
         raise UnreadableFileError(
             str(path),
             "unknown layout: a patient-level file has a subject_id column, a study-level "
-            "file has stratum_kind and citation columns",
+            "file has stratum_kind and citation columns, a risk-of-bias file a rob_tool "
+            "column",
         )
     refused = con.sql(f"select count(*) from {table}_lines").fetchall()[0][0]
     rows_in = None if raw.rows is None else raw.rows + refused

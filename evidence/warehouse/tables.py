@@ -21,7 +21,11 @@ LINEAGE_COLUMNS = (
     ("run_id", "varchar not null"),
 )
 
-TARGET_TABLES = {"patient": "patient_outcomes", "study": "study_arms"}
+TARGET_TABLES = {
+    "patient": "patient_outcomes",
+    "study": "study_arms",
+    "risk_of_bias": "risk_of_bias",
+}
 
 _SQL_TYPES = {"Int64": "bigint", "Float64": "double", "boolean": "boolean"}
 
@@ -56,8 +60,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create schema if not exists {schema}")
     for statement in vocabulary_ddl("patient"):
         con.execute(statement)
-    con.execute(table_ddl(TARGET_TABLES["study"], LAYOUTS["study"]))
-    _add_new_columns(con, TARGET_TABLES["study"], LAYOUTS["study"])
+    for layout, table in TARGET_TABLES.items():
+        if layout != "patient":  # patient rows: a table per file, see patient_files
+            con.execute(table_ddl(table, LAYOUTS[layout]))
+            _add_new_columns(con, table, LAYOUTS[layout])
     ddl = resources.files("evidence.warehouse") / "ddl"
     for entry in sorted(ddl.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".sql"):

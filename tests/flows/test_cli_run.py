@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +15,11 @@ pytestmark = pytest.mark.flow
 
 
 def test_run_command_prints_report_path_and_five_line_summary(
-    landing: Path, tmp_path: Path
+    landing: Path, shipped_landing: Path, tmp_path: Path
 ) -> None:
+    """Published data and synthetic examples in one landing folder: the summary reports the
+    published evidence and says that the synthetic studies were kept apart."""
+    shutil.copytree(shipped_landing, landing / "published")
     exe = Path(sys.executable).with_name("scar-evidence")
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "200"}
     env.pop("PREFECT_API_URL", None)
@@ -42,4 +47,8 @@ def test_run_command_prints_report_path_and_five_line_summary(
     assert report.is_file()
     summary = lines[lines.index("Summary:") + 1 :]
     assert len(summary) == 5
-    assert "SYNTHETIC" in summary[0]
+    assert "synthetic studies analysed apart" in summary[0]
+    (published,) = shipped_landing.rglob("literature_study_arms.csv")
+    with published.open(encoding="utf-8", newline="") as fh:
+        studies = len({row["study_id"] for row in csv.DictReader(fh)})
+    assert summary[1].strip().startswith(f"Evidence: {studies} study-level studies")

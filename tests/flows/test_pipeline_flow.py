@@ -1,4 +1,5 @@
-"""The real flow, under Prefect's test harness, on the shipped data."""
+"""The real flow, under Prefect's test harness, on the SYNTHETIC examples (the patient-level
+path: `scar-evidence run --landing data/examples/synthetic`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.helpers import rows
 pytestmark = pytest.mark.flow
 
 
-def test_flow_loads_shipped_data_publishes_warehouse_and_writes_report(
+def test_flow_loads_synthetic_examples_publishes_warehouse_and_writes_report(
     landing: Path, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
@@ -26,7 +27,7 @@ def test_flow_loads_shipped_data_publishes_warehouse_and_writes_report(
     html = result.files.html.read_text(encoding="utf-8")
     assert "SYNTHETIC" in html
     assert "<svg" in html
-    assert "9. Methods" in html
+    assert "13. Methods" in html
     assert result.files.pdf is not None
     assert result.files.pdf.read_bytes().startswith(b"%PDF-")
     assert {p.name for p in result.files.tables} >= {"summary_of_findings.csv", "study_rows.csv"}

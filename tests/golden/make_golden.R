@@ -6,7 +6,8 @@
 # Writes, for every dataset,
 #   tests/golden/inputs/<dataset>.csv      the yi/vi fed to rma() (17 significant digits)
 #   tests/golden/pooling/<dataset>.json    a "source" block and one case per method x test
-# Each case holds every field of evidence.synthesis.pooling.RMAResult under its Python name.
+# Each case holds every field of evidence.synthesis.pooling.RMAResult under its Python name
+# (se_tau2 is res$se.tau2; the tau2, I2 and H2 bounds are confint(res)'s Q-profile CIs).
 # jsonlite is not installed on the build machine, so a small writer below emits JSON with
 # sprintf("%.17g") (full double precision); NA/NULL become null.
 
@@ -110,14 +111,18 @@ calls$k1_synthetic <- "data.frame(yi = 0.5, vi = 0.04)"
 fit_case <- function(dat, method, test) {
   res <- suppressWarnings(rma.uni(yi = dat$yi, vi = dat$vi, method = method, test = test))
   pred <- predict(res)
+  # confint() stops for EE models and k = 1: those bounds are null
+  ci <- tryCatch(suppressWarnings(confint(res)$random), error = function(e) matrix(
+    NA, 4, 3, dimnames = list(c("tau^2", "tau", "I^2(%)", "H^2"), NULL)))
   pi_lb <- if (is.null(pred$pi.lb)) NA else pred$pi.lb
   pi_ub <- if (is.null(pred$pi.ub)) NA else pred$pi.ub
   dfs <- if (res$test == "z") NA else res$ddf
   list(
     method = method,
     test_requested = test,
-    call = sprintf('rma.uni(yi, vi, method = "%s", test = "%s"); predict(res); weights(res)',
-                   method, test),
+    call = sprintf(
+      'rma.uni(yi, vi, method = "%s", test = "%s"); predict(res); weights(res); confint(res)',
+      method, test),
     k = res$k,
     beta = c(res$beta),
     se = res$se,
@@ -134,7 +139,14 @@ fit_case <- function(dat, method, test) {
     pi_ub = pi_ub,
     weights = num_array(unname(weights(res))),
     test = res$test,
-    dfs = dfs
+    dfs = dfs,
+    se_tau2 = res$se.tau2,
+    tau2_ci_lb = ci["tau^2", 2],
+    tau2_ci_ub = ci["tau^2", 3],
+    I2_ci_lb = ci["I^2(%)", 2],
+    I2_ci_ub = ci["I^2(%)", 3],
+    H2_ci_lb = ci["H^2", 2],
+    H2_ci_ub = ci["H^2", 3]
   )
 }
 
@@ -155,8 +167,10 @@ for (name in names(datasets)) {
       input_call = calls[[name]],
       fit_calls = paste0(
         "res <- rma.uni(yi = dat$yi, vi = dat$vi, method = method, test = test); ",
-        "pred <- predict(res); w <- weights(res); ",
-        "EE has no prediction interval (null); dfs is null for test = \"z\""
+        "pred <- predict(res); w <- weights(res); ci <- confint(res)$random; ",
+        "EE has no prediction interval (null); dfs is null for test = \"z\"; ",
+        "se_tau2 = res$se.tau2 and the tau2/I2/H2 bounds of confint() are null where metafor ",
+        "gives none (EE, k = 1)"
       )
     ),
     cases = json_array(cases)

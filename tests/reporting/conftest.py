@@ -53,6 +53,8 @@ def stratum(kind: str, value: str, studies: tuple[StudyEffect, ...], **overrides
         "ci_ub": 1.3,
         "tau2": 0.0123,
         "i2": 34.56,
+        "i2_ci_lb": 12.3,
+        "i2_ci_ub": 70.05,
         "pi_lb": 0.45,
         "pi_ub": 1.75,
         "responder_rate": 0.625,
@@ -75,6 +77,7 @@ def make_context() -> ReportContext:
     )
     skin_iv = (study("SYN-G", 0.70, 0.60, 100.0, n=12),)
     return ReportContext(
+        synthetic=True,  # a report of the synthetic partition: the banner is shown
         run_id="test-run-0001",
         generated_at="2025-01-02T03:04:05Z",
         warehouse_path="data/warehouse.duckdb",
@@ -135,6 +138,8 @@ def make_context() -> ReportContext:
                 ci_ub=1.3,
                 tau2=None,
                 i2=None,
+                i2_ci_lb=None,
+                i2_ci_ub=None,
                 pi_lb=None,
                 pi_ub=None,
                 responder_rate=None,

@@ -58,6 +58,13 @@ def test_prediction_interval_is_drawn_only_when_known(ctx):
     assert groups(without_pi, r"-pi$") == []
 
 
+def test_caption_shows_i2_with_its_confidence_interval(ctx):
+    root = ET.fromstring(forest(ctx.by_severity[0]))
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    caption = next(t for t in texts if t.startswith("Random-effects model"))
+    assert "I² = 34.6% [12.3%, 70.1%]" in caption
+
+
 def test_single_study_without_tau2_prints_dashes_not_nan(ctx):
     svg = forest(ctx.by_skin_type[0])
     root = ET.fromstring(svg)

@@ -63,6 +63,12 @@ def test_heterogeneity_and_prediction_interval_across_no_effect_downgrade_twice(
     assert one[0] == 1
 
 
+def test_inconsistency_reason_gives_i2_with_its_confidence_interval():
+    ev = dataclasses.replace(CLEAN, i2=80.0, i2_ci_lb=61.4, i2_ci_ub=91.2)
+    _, why = reasons(rate_certainty(ev))["inconsistency"]
+    assert "I² = 80% [61%, 91%]" in why
+
+
 def test_small_sample_and_wide_interval_are_imprecise():
     ev = dataclasses.replace(CLEAN, n=OIS_PATIENTS - 1, ci_lb=-0.1, ci_ub=1.0)
     levels, why = reasons(rate_certainty(ev))["imprecision"]

@@ -8,18 +8,8 @@ import re
 from evidence.reporting import render_html
 from evidence.reporting.context import ReportContext
 from tests.reporting.html_doc import ReportDoc
+from tests.reporting.sections import SECTIONS
 
-SECTIONS = [
-    "1. Plain-language summary",
-    "2. Summary of findings",
-    "3. Improvement by scar severity and skin type",
-    "4. Dose and protocol",
-    "5. Safety by skin type",
-    "6. Data flow",
-    "7. Provenance",
-    "8. What changed since the previous run",
-    "9. Methods",
-]
 STRATA_HEADER = [
     "Stratum",
     "Intervention",
@@ -29,7 +19,7 @@ STRATA_HEADER = [
     "Mean change [95% CI]",
     "95% PI",
     "τ²",
-    "I²",
+    "I² [95% CI]",
     "Responders",
     "Method",
 ]
@@ -49,7 +39,7 @@ def test_table_of_contents_links_to_every_section(ctx):
 
 
 def test_synthetic_source_shows_the_banner(ctx):
-    assert "Contains SYNTHETIC data — not evidence" in "".join(ReportDoc(render_html(ctx)).text)
+    assert "SYNTHETIC data only — not evidence" in "".join(ReportDoc(render_html(ctx)).text)
 
 
 def test_literature_only_report_has_no_banner(ctx):
@@ -61,6 +51,7 @@ def test_literature_only_report_has_no_banner(ctx):
 
     clean = dataclasses.replace(
         ctx,
+        synthetic=False,
         sources=literature(ctx.sources),
         citations=literature(ctx.citations),
         studies=literature(ctx.studies),
@@ -109,7 +100,7 @@ def test_severity_table_rows_equal_the_pooled_strata(ctx):
             "1.10 [0.90, 1.30]",
             "[0.45, 1.75]",
             "0.012",
-            "34.6%",
+            "34.6% [12.3%, 70.1%]",
             "62.5%",
             "REML, Hartung-Knapp",
         ],
@@ -122,7 +113,7 @@ def test_severity_table_rows_equal_the_pooled_strata(ctx):
             "0.00 [−0.30, 0.29]",
             "[0.45, 1.75]",
             "0.012",
-            "34.6%",
+            "34.6% [12.3%, 70.1%]",
             "62.5%",
             "REML, Hartung-Knapp",
         ],

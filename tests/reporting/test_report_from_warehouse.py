@@ -1,5 +1,7 @@
-"""The report built from the shipped data: its tables equal the warehouse, every section has
-real numbers, and it opens offline in Chromium with its plots drawn."""
+"""The report built from the SYNTHETIC example data (the patient-level path: every stratum,
+meta-regression and safety table is filled): its tables equal the warehouse, every section has
+numbers, and it opens offline in Chromium with its plots drawn. The report of the shipped
+published data is tested in test_report_published.py."""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from evidence import pipeline
 from evidence.reporting import render_html, render_markdown, write_report
 from evidence.reporting.formatting import fmt_estimate, fmt_int
 from evidence.reporting.from_warehouse import read_report_context
-from tests.conftest import SHIPPED
+from tests.conftest import SYNTHETIC
 from tests.helpers import rows
 from tests.reporting.browser import open_local_page
 from tests.reporting.html_doc import ReportDoc
 
-SECTIONS = 9
+SECTIONS = 13
 
 
 def _run(landing: Path, warehouse: Path, run_id: str) -> None:
@@ -31,11 +33,12 @@ def _run(landing: Path, warehouse: Path, run_id: str) -> None:
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory: pytest.TempPathFactory):
-    """A warehouse with two runs over the shipped data: the first alone, then one more file."""
+    """A warehouse with two runs over the synthetic examples: the first without the
+    study-level file, then with it."""
     root = tmp_path_factory.mktemp("shipped")
     landing = root / "landing"
-    shutil.copytree(SHIPPED, landing)
-    literature = next(landing.rglob("literature_*.csv"), None)
+    shutil.copytree(SYNTHETIC, landing)
+    literature = next(landing.rglob("synthetic_study_summaries.csv"), None)
     held_back = None
     if literature is not None:
         held_back = root / literature.name
@@ -94,14 +97,17 @@ def test_severity_table_equals_the_pooled_view(shipped):
         ) in shown
 
 
-def test_sof_first_row_is_microneedling_alone_from_the_overall_view(shipped):
+def test_sof_microneedling_alone_row_is_the_overall_view(shipped):
     warehouse, _, ctx = shipped
     ((k, n, mean, lb, ub),) = rows(
         warehouse,
         "select k_studies, n_patients, mean_change, ci_lb, ci_ub from improvement_overall "
         "where intervention = 'microneedling' and outcome_scale = 'gb_qualitative'",
     )
-    first = ReportDoc(render_html(ctx)).tables["table-sof"].body[0]
+    body = ReportDoc(render_html(ctx)).tables["table-sof"].body
+    (first,) = [
+        r for r in body if r[0].startswith("Microneedling alone (before") and "grade" in r[1]
+    ]
     assert first[2:5] == [str(k), str(n), f"{fmt_estimate(mean, lb, ub)} grades"]
     assert first[6] in {"high", "moderate", "low", "very low"}
 
@@ -125,7 +131,9 @@ def test_safety_and_data_flow_equal_the_warehouse(shipped):
     warehouse, _, ctx = shipped
     ((events, n),) = rows(
         warehouse,
-        "select events, n from fct_safety_pooled where outcome = 'pih' and stratum_kind = 'all'",
+        "select events, n from fct_safety_pooled where outcome = 'pih' and stratum_kind = 'all' "
+        "and synthetic = $s",
+        {"s": ctx.synthetic},
     )
     pih_all = next(s for s in ctx.safety_pooled if s.outcome == "pih" and s.stratum_kind == "all")
     assert (pih_all.events, pih_all.n) == (events, n)
@@ -170,3 +178,26 @@ def test_shipped_report_opens_offline_in_chromium_with_its_plots(shipped, tmp_pa
     assert len(boxes) >= 10
     assert all(w > 0 and h > 0 and marks > 0 for w, h, marks in boxes), boxes
     assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+POOLED_TABLES = ("fct_pooled_improvement", "fct_comparisons", "fct_safety_pooled")
+
+
+@pytest.mark.parametrize("table", [*POOLED_TABLES, "fct_rho_sensitivity"])
+def test_no_pooled_group_of_the_shipped_data_falls_back_from_reml(shipped, table):
+    warehouse, _, _ = shipped
+    methods = {m for (m,) in rows(warehouse, f"select distinct method from {table}")}
+    assert methods, table
+    assert not [m for m in methods if "failed" in m or m.startswith("DL")], methods
+
+
+@pytest.mark.parametrize("table", POOLED_TABLES)
+def test_every_pooled_group_of_the_shipped_data_has_i2_with_its_interval(shipped, table):
+    warehouse, _, _ = shipped
+    ((without_ci, with_i2),) = rows(
+        warehouse,
+        "select count(*) filter (where i2 is not null and i2_ci_lb is null), "
+        f"count(*) filter (where i2 is not null) from {table} where k_studies > 1",
+    )
+    assert with_i2 > 0
+    assert without_ci == 0

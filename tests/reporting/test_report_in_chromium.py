@@ -30,7 +30,7 @@ def test_report_renders_offline_in_chromium_with_visible_plots(ctx, tmp_path):
     assert forest_plots >= 1
     assert boxes
     assert all(width > 0 and height > 0 for width, height in boxes), boxes
-    assert "9. Methods" in headings
+    assert "13. Methods" in headings
 
     png = screenshot.read_bytes()
     assert png.startswith(PNG_SIGNATURE)

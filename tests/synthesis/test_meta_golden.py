@@ -36,6 +36,21 @@ def test_golden_cases_cover_every_measure_both_tests_and_subgroups() -> None:
         assert case.values[0]["source"]["metafor_version"]
 
 
+def test_golden_cases_cover_missing_values_cells_remedies_and_heterogeneity_cis() -> None:
+    expected = [c.values[1]["expected"] for c in CASES]
+    assert any(e["omitted"] for e in expected)  # dat.yusuf1985: "Snow 1" has no counts
+    inputs = {input_path(c.values[0]).read_text().splitlines()[0] for c in CASES}
+    assert '"study","ai","bi","ci","di","alloc","ablat"' in inputs  # dat.bcg as cells
+    controls = {(e["overall"]["control"] or {}).get("stepadj") for e in expected}
+    assert 0.5 in controls  # a default REML fit that does not converge, remedied
+    methods = {c.values[1]["args"]["method"] for c in CASES if c.values[1]["expected"]["metareg"]}
+    assert {"REML", "ML", "DL", "PM", "EE"} <= methods  # R2 by every kind of estimator
+    for e in expected:
+        overall = e["overall"]
+        random = overall["k"] > 1 and e["overall"]["tau2_se"] is not None
+        assert (overall["I2_ci_lb"] is not None) == random
+
+
 @pytest.mark.parametrize(("document", "case"), CASES)
 def test_meta_matches_metafor(document: dict, case: dict) -> None:
     result = run_meta(input_path(document), options_for(case))
@@ -54,8 +69,9 @@ def test_escalc_yi_vi_match_metafor(name: str) -> None:
         rows = list(csv.DictReader(handle))
     for case in document["cases"]:
         measure = case["args"]["measure"]
+        fitted = [r for r in rows if r["study"] not in case["expected"]["omitted"]]
         columns = {
-            c: np.array([float(r[c]) if r[c] != "" else np.nan for r in rows])
+            c: np.array([float(r[c]) if r[c] != "" else np.nan for r in fitted])
             for c in rows[0]
             if c not in {"study", "alloc", "design", "skin_type", "severity", "arm"}
         }

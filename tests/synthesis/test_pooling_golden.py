@@ -1,4 +1,5 @@
-"""rma() reproduces metafor 3.8-1 on every golden case in tests/golden/pooling/.
+"""rma() reproduces metafor 3.8-1 on every golden case in tests/golden/pooling/: the fit,
+``se.tau2`` and the Q-profile CIs of tau2, I2 and H2 (``confint()``), for every method.
 
 The golden files come from tests/golden/make_golden.R; these tests only read JSON and CSV,
 so they run without R.
@@ -20,7 +21,8 @@ from evidence.synthesis.pooling import rma
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden"
 
 # metafor prints 4 decimals but its estimates are exact to ~1e-15; 1e-6 relative leaves room
-# only for floating-point reordering, not for a different iteration path or formula.
+# only for floating-point reordering, not for a different iteration path or formula. The CI
+# bounds are uniroot() roots, reproduced by a step-for-step port of R's zeroin (~1e-13).
 REL_TOL = 1e-6
 # Where metafor's value is exactly 0 (tau2 truncated at 0, I2 = 0) a relative test is
 # meaningless; our value must then be 0 up to rounding.
@@ -40,6 +42,13 @@ NUMERIC_FIELDS = (
     "H2",
     "pi_lb",
     "pi_ub",
+    "se_tau2",
+    "tau2_ci_lb",
+    "tau2_ci_ub",
+    "I2_ci_lb",
+    "I2_ci_ub",
+    "H2_ci_lb",
+    "H2_ci_ub",
 )
 
 

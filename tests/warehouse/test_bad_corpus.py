@@ -19,6 +19,7 @@ def test_corpus_has_at_least_forty_bad_files() -> None:
     assert all((CORPUS / c["file"]).is_file() for c in CASES)
 
 
+@pytest.mark.slow  # over 70 files, each ingested into a warehouse of its own
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
 def test_bad_file_gives_its_listed_error(case: dict, tmp_path: Path) -> None:
     landing = tmp_path / "landing"

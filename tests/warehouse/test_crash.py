@@ -16,9 +16,12 @@ import duckdb
 import pytest
 
 from evidence import progress
+from tests.conftest import SHIPPED, SYNTHETIC
 from tests.helpers import ingest
 
-#: Progress events of one run over the shipped landing folder where the run is killed:
+pytestmark = pytest.mark.slow  # 14 runs, each killed and rerun in another process
+
+#: Progress events of one run over the shipped and synthetic landing folders where it is killed:
 #: after discovery, while validating and loading files, while building models, pooling and
 #: publishing (the publish event comes just before the atomic rename).
 EVENT_KILL_POINTS = [0, 1, 2, 3, 4, 6, 8, 10, 11, 12, 13]
@@ -87,7 +90,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dic
     """(landing, warehouse before the run, clean result) for a second run adding files."""
     base = tmp_path_factory.mktemp("crash")
     landing = base / "landing"
-    shutil.copytree(Path(__file__).parents[2] / "data" / "raw", landing)
+    shutil.copytree(SYNTHETIC, landing)
+    shutil.copytree(SHIPPED / "literature", landing / "literature")
     first = base / "first"
     shutil.copytree(landing / "study_level", first / "study_level")
     before = base / "before.duckdb"

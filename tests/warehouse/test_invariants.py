@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ CORRUPTIONS = {
 }
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -90,6 +92,7 @@ def _read_while_running(warehouse: str, seconds: float, results: multiprocessing
     results.put(seen)
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_and_a_reader_see_only_whole_warehouses(
     landing: Path, tmp_path: Path
 ) -> None:
@@ -229,7 +232,6 @@ def test_a_build_that_fails_to_start_fails_its_first_step_and_is_discarded(
     """The build is started in the background; what goes wrong there reaches the first step
     that opens it, and the run leaves the published warehouse as it was."""
     import duckdb  # noqa: PLC0415
-    import pytest  # noqa: PLC0415
 
     from evidence.warehouse import connect  # noqa: PLC0415
 

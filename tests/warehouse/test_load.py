@@ -255,16 +255,20 @@ def test_study_rows_break_cross_column_rules_with_named_columns(tmp_path: Path) 
     path = write(
         tmp_path / "study.csv",
         "study_id,intervention,stratum_kind,stratum_value,outcome_scale,followup_weeks,n,"
-        "baseline_mean,baseline_sd,followup_mean,followup_sd,responders,data_origin,citation,source_url\n"
-        "X1,microneedling,severity,grade 3,gb_qualitative,12,20,3.1,0.4,2.2,0.5,25,literature,A et al 2020,https://doi.org/10/x\n"
-        "X1,microneedling,skin_type,VII,gb_qualitative,12,20,3.1,0.4,2.2,0.5,5,literature,A et al 2020,https://doi.org/10/x\n"
-        "X1,microneedling,all,all,gb_qualitative,12,20,,,,,,literature,A et al 2020,https://doi.org/10/x\n",
+        "baseline_mean,baseline_sd,followup_mean,followup_sd,responders,responder_definition,"
+        "data_origin,citation,source_url\n"
+        "X1,microneedling,severity,grade 3,gb_qualitative,12,20,3.1,0.4,2.2,0.5,25,gb_grade_ge1,literature,A et al 2020,https://doi.org/10/x\n"
+        "X1,microneedling,skin_type,VII,gb_qualitative,12,20,3.1,0.4,2.2,0.5,5,gb_grade_ge1,literature,A et al 2020,https://doi.org/10/x\n"
+        "X1,microneedling,all,all,gb_qualitative,12,20,,,,,,,literature,A et al 2020,https://doi.org/10/x\n"
+        "X1,microneedling,all,all,gb_qualitative,0,20,3.1,0.4,2.2,0.5,5,,literature,A et al 2020,https://doi.org/10/x\n",
     )
     _, failures = check_file(path)
     assert {(f.row_number, f.column_name, f.rule) for f in failures} == {
         (1, "responders", "responders_at_most_n"),
         (2, "stratum_value", "stratum_value_matches_kind"),
         (3, "change_mean", "has_analysable_summary"),
+        (4, "followup_weeks", "followup_after_baseline"),
+        (4, "responder_definition", "responder_definition_given"),
     }
     assert all(f.describe().startswith(f"{path}: row ") for f in failures)
 

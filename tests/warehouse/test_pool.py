@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import math
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -60,6 +63,7 @@ def arms_frame(seed: int = 7) -> pd.DataFrame:
                             "conversion": None,
                             "responders": int(n * 0.6) if study % 3 else None,
                             "data_origin": ("synthetic", "literature")[study % 2],
+                            "synthetic": study % 2 == 0,
                             "evidence_source": "study_level",
                             "citation": f"SYNTHETIC S{study:02d}",
                             "source_url": None,
@@ -225,3 +229,84 @@ def test_joined_per_group_sorts_and_dedupes_and_leaves_groups_without_values_non
     values = pd.Series(["b", "a", None, "b", "c", "a", "z"], dtype="str")
     group_id = np.array([0, 0, 0, 0, 2, 2, -1])
     assert list(joined_per_group(values, group_id, 3)) == ["a,b", None, "a,c"]
+
+
+GOLDEN_META = Path(__file__).resolve().parents[1] / "golden" / "meta"
+
+
+def _stratum_arms(yi: list[float], vi: list[float], n: list[int]) -> pd.DataFrame:
+    """One skin-type stratum of one arm: a row per study, the columns pooling reads."""
+    k = len(yi)
+    return pd.DataFrame(
+        {
+            "study_id": [f"SYN-{i:02d}" for i in range(k)],
+            "intervention": "microneedling",
+            "outcome_scale": "gb_quantitative",
+            "stratum_kind": "skin_type",
+            "stratum_value": "IV",
+            "n": n,
+            "n_patients": n,
+            "responders": pd.array([None] * k, dtype="Int64"),
+            "data_origin": "synthetic",
+            "synthetic": True,
+            "evidence_source": "study_level",
+            "citation": "SYNTHETIC",
+            "source_url": None,
+            "yi": yi,
+            "vi": vi,
+            "exclusion_reason": None,
+        }
+    )
+
+
+def test_a_stratum_whose_default_reml_does_not_converge_is_pooled_by_reml_with_step_halving() -> (
+    None
+):
+    """tests/golden/meta/reml_nonconvergence_synthetic.*: metafor needs stepadj = 0.5."""
+    golden = json.loads((GOLDEN_META / "reml_nonconvergence_synthetic.json").read_text())
+    case = next(
+        c
+        for c in golden["cases"]
+        if c["args"]["method"] == "REML" and c["args"]["test"] == "z" and not c["args"]["control"]
+    )
+    with (GOLDEN_META / "inputs" / "reml_nonconvergence_synthetic.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    arms = _stratum_arms(
+        [float(r["yi"]) for r in rows], [float(r["vi"]) for r in rows], [int(r["ni"]) for r in rows]
+    )
+
+    pooled, _ = pool_arm_effects(arms, SETTINGS)
+
+    row = pooled.iloc[0]
+    expected = case["expected"]["overall"]
+    assert row["method"] == "REML, z (stepadj = 0.5)"
+    for column, field in (
+        ("mean_change", "estimate"),
+        ("tau2", "tau2"),
+        ("i2", "I2"),
+        ("i2_ci_lb", "I2_ci_lb"),
+        ("i2_ci_ub", "I2_ci_ub"),
+    ):
+        assert row[column] == pytest.approx(expected[field], rel=1e-6, abs=1e-10), column
+
+
+def test_a_fallback_is_taken_only_when_no_remedy_converges_and_is_labelled() -> None:
+    """Paule-Mandel cannot bracket its root (Q(tau2.max) > k - 1): no control helps."""
+    arms = _stratum_arms([0.0, 0.0, 0.0, 0.0, 1000.0], [0.01] * 5, [20] * 5)
+
+    pooled, _ = pool_arm_effects(arms, PoolingSettings(method="PM"))
+
+    method = pooled.iloc[0]["method"]
+    assert method.startswith("DL, z (PM failed: Paule-Mandel")
+    assert method.endswith("; DerSimonian-Laird used)")
+    assert "control tried: the defaults; maxiter = 1000" in method
+
+
+def test_pooled_rows_carry_i2_with_its_q_profile_interval() -> None:
+    pooled, _ = pool_arm_effects(arms_frame(), SETTINGS)
+
+    pooled_groups = pooled[pooled["k_studies"] > 1]
+    assert pooled_groups["i2_ci_lb"].notna().all()
+    assert (pooled_groups["i2_ci_lb"] <= pooled_groups["i2"]).all()
+    assert (pooled_groups["i2"] <= pooled_groups["i2_ci_ub"]).all()
+    assert pooled[pooled["k_studies"] == 1][["i2", "i2_ci_lb", "i2_ci_ub"]].isna().all().all()

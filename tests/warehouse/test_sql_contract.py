@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,6 +73,7 @@ def _normal(value: object) -> object:
     return value
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -236,6 +238,7 @@ def _passed_and_failures(
     return passed, failures
 
 
+@pytest.mark.slow  # selected with the property test whose examples it counts
 def test_equivalence_examples_were_not_vacuous() -> None:
     """Runs after the property test (file order): many examples loaded rows, many refused."""
     assert sum(VALID_ROWS_SEEN) > 100

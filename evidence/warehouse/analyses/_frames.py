@@ -17,6 +17,13 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, ddl: str, frame: p
     return len(frame)
 
 
+def partitions(frame: pd.DataFrame) -> list[bool]:
+    """The evidence partitions to analyse apart: non-synthetic always (so the report can say
+    what it lacks), synthetic when ``frame`` has synthetic rows."""
+    has_synthetic = len(frame) > 0 and bool(frame["synthetic"].fillna(False).any())
+    return [False, True] if has_synthetic else [False]
+
+
 def finite(value: object) -> float | None:
     """A finite float, or None (never NaN in a table)."""
     if value is None:

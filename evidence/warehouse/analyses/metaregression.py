@@ -5,7 +5,8 @@ overall improvement on one moderator at a time, for each intervention and outcom
 only when at least ``MIN_K`` arms report the moderator (Cochrane Handbook 10.11.5.1: "at
 least ten studies ... for each characteristic modelled"); otherwise the row says why it was
 not performed. The row keeps the coefficients' covariance so the report can draw the line
-with its confidence band: ``se(x) = sqrt(v0 + 2 x c01 + x^2 v1)`` (metafor's ``predict()``).
+with its confidence band: ``se(x) = sqrt(v0 + 2 x c01 + x^2 v1)`` (metafor's ``predict()``),
+and metafor's pseudo-R² (``r2``, % of the heterogeneity the moderator accounts for).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evidence.synthesis.control import DEFAULT_CONTROL
 from evidence.synthesis.metareg import rma_mods
+from evidence.synthesis.tau2 import EstimationError
 from evidence.warehouse.analyses._frames import finite
 
 MIN_K = 10
@@ -25,8 +28,8 @@ DDL = """
     k_without_moderator integer, status varchar,
     intercept double, slope double, slope_se double, slope_ci_lb double, slope_ci_ub double,
     slope_pval double, var_intercept double, var_slope double, cov_intercept_slope double,
-    crit double, tau2 double, i2 double, qm double, qm_pval double, x_min double, x_max double,
-    method varchar, test varchar
+    crit double, tau2 double, i2 double, r2 double, qm double, qm_pval double, x_min double,
+    x_max double, method varchar, test varchar, synthetic boolean
 """
 COLUMNS = [c.split()[0] for c in DDL.replace("\n", " ").split(",") if c.strip()]
 
@@ -39,10 +42,14 @@ def meta_regressions(arms: pd.DataFrame, *, method: str, test: str) -> pd.DataFr
         & arms["exclusion_reason"].isna()
         & arms["intervention"].isin(INTERVENTIONS)
     )
-    overall = arms.loc[keep, ["intervention", "outcome_scale", "yi", "vi", *MODERATORS]]
-    for (intervention, scale), group in overall.groupby(["intervention", "outcome_scale"]):
+    columns = ["intervention", "outcome_scale", "synthetic", "yi", "vi", *MODERATORS]
+    overall = arms.loc[keep, columns]
+    for (intervention, scale, synthetic), group in overall.groupby(
+        ["intervention", "outcome_scale", "synthetic"]
+    ):
         for moderator in MODERATORS:
-            rows.append(_fit(str(intervention), str(scale), moderator, group, method, test))
+            row = _fit(str(intervention), str(scale), moderator, group, method, test)
+            rows.append({**row, "synthetic": bool(synthetic)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -72,13 +79,19 @@ def _fit(
         return row
     yi, vi = known["yi"].to_numpy(float), known["vi"].to_numpy(float)
     design = np.column_stack([np.ones(k), x])
-    fit = rma_mods(yi, vi, design, names=("intrcpt", moderator), method=method, test=test)
+    try:
+        fit = rma_mods(yi, vi, design, names=("intrcpt", moderator), method=method, test=test)
+    except EstimationError as exc:
+        row["status"] = f"not performed ({method} did not converge: {exc})"
+        return row
     wi = 1.0 / (vi + fit.tau2)
     vb = np.linalg.inv((design.T * wi) @ design)
     if test == "knha":
         rss = float(np.sum(wi * (yi - design @ np.asarray(fit.beta)) ** 2))
         vb = vb * rss / (k - 2)
     crit = (fit.ci_ub[1] - fit.beta[1]) / fit.se[1] if fit.se[1] > 0 else None
+    if fit.control is not None and fit.control != DEFAULT_CONTROL:
+        row["method"] = f"{method} ({fit.control.describe()})"
     row.update(
         status="performed",
         intercept=fit.beta[0],
@@ -93,6 +106,7 @@ def _fit(
         crit=finite(crit),
         tau2=fit.tau2,
         i2=fit.I2,
+        r2=fit.R2,
         qm=fit.QM,
         qm_pval=fit.QMp,
     )

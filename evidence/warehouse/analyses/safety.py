@@ -18,22 +18,21 @@ import numpy as np
 import pandas as pd
 
 from evidence.synthesis.counts import logit_proportion
-from evidence.synthesis.pooling import rma
-from evidence.synthesis.tau2 import EstimationError
-from evidence.warehouse.analyses._frames import finite
-from evidence.warehouse.pool import PoolingSettings
+from evidence.warehouse.analyses._frames import finite, partitions
+from evidence.warehouse.pooled_fit import GroupFit, PoolingSettings, fit_group
 from evidence.warehouse.skin_groups import SKIN_GROUPS, skin_group_of
 
 PATIENT_SQL = """
 select study_id, fitzpatrick_type as skin, data_origin, pih_n as n, pih_events as events,
-       erythema_days_mean as erythema_mean, erythema_days_sd as erythema_sd, erythema_n
+       erythema_days_mean as erythema_mean, erythema_days_sd as erythema_sd, erythema_n,
+       bool_or(data_origin = 'synthetic') over (partition by study_id) as synthetic
 from int_patient_safety
 """
 STUDY_SQL = """
 select study_id, any_value(fitzpatrick_types) as skin, any_value(data_origin) as data_origin,
        arg_max(n, pih_events) as n, max(pih_events) as events,
        avg(erythema_days) as erythema_mean, null::double as erythema_sd,
-       0 as erythema_n
+       0 as erythema_n, bool_or(data_origin = 'synthetic') as synthetic
 from stg_study_arms
 where intervention <> 'control' and (pih_events is not null or erythema_days is not null)
   and study_id not in (select study_id from int_patient_cells)
@@ -42,12 +41,14 @@ group by study_id
 STUDY_DDL = """
     outcome varchar, stratum_kind varchar, stratum_value varchar, study_id varchar,
     evidence_source varchar, data_origin varchar, events bigint, n bigint,
-    estimate double, ci_lb double, ci_ub double, weight_pct double
+    estimate double, ci_lb double, ci_ub double, weight_pct double, synthetic boolean
 """
 POOLED_DDL = """
     outcome varchar, stratum_kind varchar, stratum_value varchar, k_studies integer,
     events bigint, n bigint, estimate double, ci_lb double, ci_ub double,
-    pi_lb double, pi_ub double, tau2 double, i2 double, method varchar, data_origins varchar
+    pi_lb double, pi_ub double, tau2 double, i2 double, i2_ci_lb double, i2_ci_ub double,
+    method varchar, data_origins varchar,
+    synthetic boolean
 """
 CRIT = 1.959963984540054  # the normal 97.5% quantile, for the per-study 95% CIs
 STRATA = (
@@ -87,7 +88,7 @@ def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
         long["erythema_sd"].fillna(0) ** 2 * (long["erythema_n"] - 1).clip(lower=0)
         + long["erythema_n"] * long["erythema_mean"].fillna(0) ** 2
     )
-    keys = ["study_id", "stratum_kind", "stratum_value", "evidence_source"]
+    keys = ["synthetic", "study_id", "stratum_kind", "stratum_value", "evidence_source"]
     agg = long.groupby(keys, sort=True).agg(
         data_origin=("data_origin", "first"),
         n=("n", "sum"),
@@ -102,33 +103,41 @@ def safety_rows(patient: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
 def pool_safety(
     by_study: pd.DataFrame, settings: PoolingSettings
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pooled rows, study rows) for PIH and erythema in every stratum of ``STRATA``."""
+    """(pooled rows, study rows) for PIH and erythema in every stratum of ``STRATA``, for the
+    non-synthetic studies and, apart, for the synthetic ones (when there are any)."""
     pooled, studies = [], []
-    for kind, value in STRATA:
-        part = (
-            by_study[(by_study["stratum_kind"] == kind) & (by_study["stratum_value"] == value)]
-            if len(by_study)
-            else by_study
-        )
-        pih = part[part["n"] > 0] if len(part) else part
-        ery = part[part["erythema_n"] > 1] if len(part) else part
-        for row, rows in (
-            _pool_pih(pih, kind, value, settings),
-            _pool_erythema(ery, kind, value, settings),
-        ):
-            pooled.append(row)
-            if rows is not None:
-                studies.append(rows)
+    for synthetic in partitions(by_study):
+        own = by_study[by_study["synthetic"] == synthetic] if len(by_study) else by_study
+        for kind, value in STRATA:
+            part = (
+                own[(own["stratum_kind"] == kind) & (own["stratum_value"] == value)]
+                if len(own)
+                else own
+            )
+            pih = part[part["n"] > 0] if len(part) else part
+            ery = part[part["erythema_n"] > 1] if len(part) else part
+            for row, rows in (
+                _pool_pih(pih, kind, value, settings),
+                _pool_erythema(ery, kind, value, settings),
+            ):
+                pooled.append({**row, "synthetic": synthetic})
+                if rows is not None:
+                    studies.append(rows.assign(synthetic=synthetic))
     return pd.DataFrame(pooled), (
         pd.concat(studies, ignore_index=True) if studies else pd.DataFrame()
     )
 
 
-def _fit(yi: np.ndarray, vi: np.ndarray, settings: PoolingSettings):
-    try:
-        return rma(yi, vi, method=settings.method, test=settings.test)
-    except EstimationError:
-        return rma(yi, vi, method="DL", test=settings.test)
+def _heterogeneity(fit: GroupFit) -> dict[str, object]:
+    """tau2 and I² with its CI (null for a single study)."""
+    res = fit.res
+    single = res.k == 1
+    return {
+        "tau2": None if single else res.tau2,
+        "i2": None if single else finite(res.I2),
+        "i2_ci_lb": None if single else finite(res.I2_ci_lb),
+        "i2_ci_ub": None if single else finite(res.I2_ci_ub),
+    }
 
 
 def _expit(x: float | None) -> float | None:
@@ -180,7 +189,8 @@ def _pool_pih(
         row["method"] = "not pooled: no study reported PIH in this stratum"
         return row, None
     yi, vi, _ = logit_proportion(part["events"].to_numpy(float), part["n"].to_numpy(float))
-    res = _fit(yi, vi, settings)
+    fit = fit_group(yi, vi, settings)
+    res = fit.res
     single = res.k == 1
     row.update(
         estimate=_expit(res.beta),
@@ -188,9 +198,8 @@ def _pool_pih(
         ci_ub=_expit(res.ci_ub),
         pi_lb=None if single else _expit(res.pi_lb),
         pi_ub=None if single else _expit(res.pi_ub),
-        tau2=None if single else res.tau2,
-        i2=None if single else finite(res.I2),
-        method="single study (logit CI)" if single else f"{res.method}, logit (PLO)",
+        **_heterogeneity(fit),
+        method="single study (logit CI)" if single else f"{res.method}, logit (PLO){fit.note}",
     )
     half = CRIT * np.sqrt(vi)
     studies = _study_frame(
@@ -223,7 +232,8 @@ def _pool_erythema(
     if np.any(vi <= 0):
         row["method"] = "not pooled: an erythema SD is zero"
         return row, None
-    res = _fit(mean, vi, settings)
+    fit = fit_group(mean, vi, settings)
+    res = fit.res
     single = res.k == 1
     row.update(
         estimate=res.beta,
@@ -231,9 +241,8 @@ def _pool_erythema(
         ci_ub=res.ci_ub,
         pi_lb=None if single else res.pi_lb,
         pi_ub=None if single else res.pi_ub,
-        tau2=None if single else res.tau2,
-        i2=None if single else finite(res.I2),
-        method="single study" if single else f"{res.method}, raw mean (MN)",
+        **_heterogeneity(fit),
+        method="single study" if single else f"{res.method}, raw mean (MN){fit.note}",
     )
     half = CRIT * np.sqrt(vi)
     studies = _study_frame(

@@ -23,7 +23,7 @@ DDL = """
     rho double, stratum_kind varchar, stratum_value varchar, intervention varchar,
     outcome_scale varchar, k_studies integer, k_imputed integer, n_patients bigint,
     mean_change double, ci_lb double, ci_ub double, tau2 double, i2 double,
-    pi_lb double, pi_ub double, method varchar
+    i2_ci_lb double, i2_ci_ub double, pi_lb double, pi_ub double, method varchar, synthetic boolean
 """
 KINDS = ("all",)  # what the report shows; other strata re-pool the same way
 

@@ -22,7 +22,7 @@ ARM_COMPARISON = ("microneedling", "microneedling_prp", "microneedling_tca")
 DDL = """
     stratification varchar, intervention varchar, outcome_scale varchar,
     n_subgroups integer, subgroups varchar, q_between double, df integer, pval double,
-    note varchar
+    note varchar, synthetic boolean
 """
 
 
@@ -33,13 +33,15 @@ def subgroup_differences(pooled: pd.DataFrame) -> pd.DataFrame:
     usable = pooled[pooled["mean_change"].notna() & (pooled["se"].fillna(0) > 0)]
     for kind in STRATIFICATIONS:
         part = usable[usable["stratum_kind"] == kind]
-        for (intervention, scale), group in part.groupby(["intervention", "outcome_scale"]):
-            rows.append(_test(kind, str(intervention), str(scale), group, "stratum_value"))
+        for (intervention, scale, synthetic), group in part.groupby(
+            ["intervention", "outcome_scale", "synthetic"]
+        ):
+            row = _test(kind, str(intervention), str(scale), group, "stratum_value")
+            rows.append({**row, "synthetic": bool(synthetic)})
     arms = usable[(usable["stratum_kind"] == "all") & usable["intervention"].isin(ARM_COMPARISON)]
-    for scale, group in arms.groupby("outcome_scale"):
-        rows.append(
-            _test("intervention", "+".join(ARM_COMPARISON), str(scale), group, "intervention")
-        )
+    for (scale, synthetic), group in arms.groupby(["outcome_scale", "synthetic"]):
+        row = _test("intervention", "+".join(ARM_COMPARISON), str(scale), group, "intervention")
+        rows.append({**row, "synthetic": bool(synthetic)})
     return pd.DataFrame(rows, columns=[c.split()[0] for c in _columns()])
 
 

@@ -25,11 +25,16 @@ S_HEADER = [
     "study_id", "intervention", "stratum_kind", "stratum_value", "outcome_scale",
     "followup_weeks", "n", "baseline_mean", "baseline_sd", "followup_mean", "followup_sd",
     "change_mean", "change_sd", "responders", "data_origin", "citation", "source_url", "locator",
-    "design",
+    "design", "responder_definition",
 ]
 S_ROW = ["BADS", "microneedling", "all", "all", "gb_qualitative", "12", "20", "3.2", "0.4",
          "2.1", "0.6", "1.1", "0.7", "15", "synthetic", "Synthetic bad-corpus row",
-         "synthetic://bad", "none", "rct"]
+         "synthetic://bad", "none", "rct", "gb_grade_ge1"]
+R_HEADER = ["study_id", "rob_tool", "domain", "judgement", "support", "citation", "source_url",
+            "data_origin"]
+ROB2_DOMAINS = ["randomisation_process", "deviations_from_intended_interventions",
+                "missing_outcome_data", "measurement_of_the_outcome",
+                "selection_of_the_reported_result"]
 
 CASES: list[dict[str, object]] = []
 
@@ -269,6 +274,11 @@ def main() -> None:
          "means_within_scale_range"),
         ("study_unknown_design.csv", {"design": "cohort"} , "design", "isin(['rct', 'split_face_rct', 'split_face', 'non_randomised_controlled', 'prospective', 'retrospective'])"),
         ("study_unknown_origin.csv", {"data_origin": "blog"}, "data_origin", "isin(['synthetic', 'literature'])"),
+        ("study_responders_without_definition.csv", {"responder_definition": ""},
+         "responder_definition", "responder_definition_given"),
+        ("study_followup_zero.csv", {"followup_weeks": "0"}, "followup_weeks", "followup_after_baseline"),
+        ("study_unknown_responder_definition.csv", {"responder_definition": "felt better"},
+         "responder_definition", "isin(['gb_grade_ge1', 'gb_grade_ge2', 'score_reduction_ge50pct', 'investigator_good_or_better', 'other'])"),
     ):
         rows = study_rows([
             {},
@@ -287,6 +297,25 @@ def main() -> None:
                   [[v for h, v in zip(S_HEADER, r, strict=True) if h != "citation"] for r in study_rows([{}])]),
          status="loaded", rows_in=1, rows_loaded=0, rows_quarantined=1,
          failures=[[1, "citation", "required_column"]])
+    # --- risk of bias by domain ---------------------------------------------------------------
+    def rob_rows(study: str, domains: list[str], tool: str = "rob2", judgement: str = "low") -> list[list[str]]:
+        return [[study, tool, d, judgement, "synthetic support text", "Synthetic bad-corpus row",
+                 "synthetic://bad", "synthetic"] for d in domains]
+    case("rob_incomplete_domains.csv",
+         csv_text(R_HEADER, rob_rows("GOOD", ROB2_DOMAINS) + rob_rows("PART", ROB2_DOMAINS[:3])),
+         status="loaded", rows_in=8, rows_loaded=5, rows_quarantined=3,
+         failures=[[6, "domain", "complete_domain_set"], [7, "domain", "complete_domain_set"],
+                   [8, "domain", "complete_domain_set"]])
+    case("rob_domain_of_other_tool.csv",
+         csv_text(R_HEADER, rob_rows("MIX", [*ROB2_DOMAINS[:4], "confounding"])),
+         status="loaded", rows_in=5, rows_loaded=0, rows_quarantined=5,
+         failures=[[1, "domain", "complete_domain_set"], [2, "domain", "complete_domain_set"],
+                   [3, "domain", "complete_domain_set"], [4, "domain", "complete_domain_set"],
+                   [5, "domain", "domain_belongs_to_tool"]])
+    case("rob_judgement_of_other_tool.csv",
+         csv_text(R_HEADER, rob_rows("ODD", ROB2_DOMAINS, judgement="serious")),
+         status="loaded", rows_in=5, rows_loaded=0, rows_quarantined=5,
+         failures=[[i, "judgement", "judgement_belongs_to_tool"] for i in range(1, 6)])
     # --- Excel and Parquet --------------------------------------------------------------------
     frame = pd.DataFrame(patient_rows(), columns=P_HEADER)
     with pd.ExcelWriter(HERE / "excel_sheets_disagree.xlsx") as writer:

@@ -14,6 +14,10 @@
 -- Protocol (mean sessions and needle depth of the arm's patients) and design come from the
 -- final visits: an arm whose patients were treated on one side is split-face. Patient-level
 -- files carry no risk-of-bias judgement, so risk_of_bias is null (the report says so).
+-- synthetic: whether any of the study's rows is synthetic (the study is then pooled only
+-- with synthetic studies).
+-- synthetic: whether any of the study's rows is synthetic (the study is then pooled only
+-- with synthetic studies).
 -- $studies: the studies to compute (NULL: all).
 with cells as (
     select *
@@ -140,6 +144,12 @@ summaries as (
     from by_scale
 ),
 
+studies as (
+    select study_id, bool_or(data_origin = 'synthetic') as synthetic
+    from cells
+    group by study_id
+),
+
 protocols as (
     select
         study_id,
@@ -154,6 +164,7 @@ protocols as (
 final as (
     select
         s.*,
+        st.synthetic,
         p.sessions,
         p.needle_depth_mm,
         p.design,
@@ -161,6 +172,7 @@ final as (
         null::varchar as risk_of_bias_reason
     from summaries as s
     left join protocols as p using (study_id, intervention)
+    left join studies as st using (study_id)
 )
 
 select * from final

@@ -1,4 +1,5 @@
 -- materialized: view
+-- synthetic: synthetic studies are summarised apart, never with published or real data.
 -- Improvement by needle depth band: one row per band x intervention x outcome_scale, over
 -- each study arm's whole sample (stratum 'all'). An arm falls in the band of its (mean)
 -- needle depth; bands are [0, 0.5), [0.5, 1.0), [1.0, 1.5), [1.5, 2.0) and >= 2.0 mm.
@@ -23,6 +24,7 @@ grouped as (
         needle_depth_mm_lb,
         intervention,
         outcome_scale,
+        synthetic,
         count(distinct study_id) as k_studies,
         count(*) as k_arms,
         sum(n_patients) as n_patients,
@@ -57,7 +59,8 @@ final as (
         ivw_se,
         ivw_mean_change - 1.959963984540054 * ivw_se as ivw_ci_lb,
         ivw_mean_change + 1.959963984540054 * ivw_se as ivw_ci_ub,
-        study_ids
+        study_ids,
+        synthetic
     from grouped
     order by intervention, outcome_scale, needle_depth_mm_lb
 )

@@ -3,14 +3,19 @@
 -- one row per scar_type x intervention, from patient-level data only (published summaries
 -- do not report results by scar type). Each treated subject side counts once, at its final
 -- visit. Descriptive, not pooled: sides of all studies together, normal-approximation 95% CI.
+-- Synthetic studies are summarised apart (synthetic = true).
 with sides as (
-    select * from int_patient_final_visits
+    select v.*, s.synthetic
+    from int_patient_final_visits as v
+    left join (select distinct study_id, synthetic from int_patient_arm_summaries) as s
+        using (study_id)
 ),
 
 grouped as (
     select
         scar_type,
         intervention,
+        synthetic,
         count(distinct study_id) as k_studies,
         count(*) as n_sides,
         count(distinct study_id || '/' || subject_id) as n_patients,
@@ -44,7 +49,8 @@ final as (
         score_change_mean - 1.959963984540054 * score_change_sd / sqrt(n_scored)
             as score_change_ci_lb,
         score_change_mean + 1.959963984540054 * score_change_sd / sqrt(n_scored)
-            as score_change_ci_ub
+            as score_change_ci_ub,
+        synthetic
     from grouped
     order by scar_type, intervention
 )

@@ -1,4 +1,5 @@
 -- materialized: view
+-- synthetic: synthetic studies are summarised apart, never with published or real data.
 -- Improvement by number of treatment sessions: one row per sessions x intervention x
 -- outcome_scale, over each study arm's whole sample (stratum 'all'). Patient-level arms count
 -- by their patients' mean number of sessions, rounded. Descriptive: mean_change weights arms
@@ -14,6 +15,7 @@ grouped as (
         round(sessions)::integer as sessions,
         intervention,
         outcome_scale,
+        synthetic,
         count(distinct study_id) as k_studies,
         count(*) as k_arms,
         sum(n_patients) as n_patients,
@@ -40,7 +42,8 @@ final as (
         ivw_se,
         ivw_mean_change - 1.959963984540054 * ivw_se as ivw_ci_lb,
         ivw_mean_change + 1.959963984540054 * ivw_se as ivw_ci_ub,
-        study_ids
+        study_ids,
+        synthetic
     from grouped
     order by intervention, outcome_scale, sessions
 )

@@ -17,11 +17,14 @@ final as (
         ci_ub,
         tau2,
         i2,
+        i2_ci_lb,
+        i2_ci_ub,
         pi_lb,
         pi_ub,
         responder_rate,
         method,
-        data_origins
+        data_origins,
+        synthetic
     from pooled
 )
 

@@ -3,13 +3,18 @@
 -- (final visit), plus an 'all_active' row per skin type over every non-control arm; added up
 -- from the cells of the final visits (int_patient_cells), so reading it costs no pass over
 -- the patient rows. n_patients counts a split-face subject once when both sides are in the
--- row. pih_ci_lb/ub: Wilson score interval, 95%.
+-- row. pih_ci_lb/ub: Wilson score interval, 95%. Synthetic studies are counted apart
+-- (synthetic = true), never with published or real patient-level data.
 with cells as (
-    select * from int_patient_cells
+    select c.*, s.synthetic
+    from int_patient_cells as c
+    left join (select distinct study_id, synthetic from int_patient_arm_summaries) as s
+        using (study_id)
 ),
 
 by_arm as (
     select
+        synthetic,
         fitzpatrick_type,
         intervention,
         sum(g_n)::bigint as n_sides,
@@ -23,6 +28,7 @@ by_arm as (
     group by all
     union all
     select
+        synthetic,
         fitzpatrick_type,
         'all_active' as intervention,
         sum(g_n)::bigint,
@@ -39,6 +45,7 @@ by_arm as (
 
 final as (
     select
+        synthetic,
         fitzpatrick_type,
         intervention,
         n_sides,

@@ -36,6 +36,8 @@ PYTHON_TABLES = {
     "fct_responder_comparison_studies": "Per-study 2x2 tables behind `fct_responder_comparisons`.",
     "fct_skin_class_subgroups": "Between-study comparison of study populations (types III-VI "
     "only vs including I-II): responders, improvement and PIH pooled per class.",
+    "fct_flag_sensitivity": "Declared sensitivity analysis: each overall group with a flagged "
+    "final visit pooled with all rows and without the flagged final visits.",
     "fct_pooled_history": "The pooled estimates of every run, appended (how the evidence moved).",
 }
 
@@ -236,4 +238,6 @@ GLOSSARY |= {
     "row_flags.column_name": "Contract column the warning is about.",
     "row_flags.rule": "Name of the warning rule the row broke (see the README's input formats).",
     "rows_flagged": "Rows loaded with a warning (see `row_flags`).",
+    "analysis": "all rows, or flagged final visits left out (the declared sensitivity analysis).",
+    "n_left_out": "Final visits the sensitivity analysis leaves out (flagged).",
 }

@@ -36,6 +36,7 @@ class SourceFile:
     status: str  # loaded | skipped_duplicate | superseded | unreadable
     loaded_at: str  # ISO 8601, UTC
     message: str = ""
+    rows_flagged: int = 0  # loaded with a warning (row_flags)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,32 @@ class QuarantineCount:
     column_name: str
     rows: int
     example: str = ""  # one readable message for this rule, e.g. "row 7: baseline_grade=7 ..."
+
+
+@dataclass(frozen=True)
+class FlagCount:
+    """Loaded rows of one file flagged by one warning rule on one column."""
+
+    source_file: str
+    rule: str
+    column_name: str
+    rows: int
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class FlagSensitivityRow:
+    """One pooled group with all rows, or with its flagged final visits left out."""
+
+    analysis: str  # "all rows" | "flagged final visits left out"
+    intervention: str
+    outcome_scale: str
+    stratum: str
+    k_studies: int
+    n_left_out: int
+    mean_change: float | None
+    ci_lb: float | None
+    ci_ub: float | None
 
 
 @dataclass(frozen=True)
@@ -330,6 +357,8 @@ class ReportContext:
     source_changes: tuple[SourceChange, ...] = ()
     estimate_changes: tuple[EstimateChange, ...] = ()
     rho_sensitivity: tuple[RhoRow, ...] = ()
+    flags: tuple[FlagCount, ...] = ()  # loaded rows with a warning, by file, rule, column
+    flag_sensitivity: tuple[FlagSensitivityRow, ...] = ()
     # the evidence partition this report shows: published and real patient-level data
     # (False), or synthetic data (True: only when the warehouse holds nothing else)
     synthetic: bool = False

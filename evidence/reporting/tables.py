@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from evidence.reporting.context import PooledStratum, ReportContext
+from evidence.reporting.data_quality import data_quality_tables
 from evidence.reporting.evidence_tables import evidence_tables
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -96,6 +97,7 @@ def report_tables(ctx: ReportContext) -> dict[str, Table]:
     every = (*ctx.overall, *ctx.by_severity, *ctx.by_skin_type, *ctx.by_skin_group)
     return {
         **evidence_tables(ctx),
+        **data_quality_tables(ctx),
         "summary_of_findings": (
             (
                 "comparison",

@@ -20,9 +20,15 @@ from evidence.errors import RowFailure, UnreadableFileError
 from evidence.warehouse.deidentify import find_identifiers, name_findings
 from evidence.warehouse.files import file_sha256, seen_content
 from evidence.warehouse.manifest import read_manifest
-from evidence.warehouse.patient_files import drop_file_rows, file_tag, rows_table
+from evidence.warehouse.patient_files import (
+    drop_file_rows,
+    file_tag,
+    has_rows_table,
+    row_number_sql,
+    rows_table,
+)
 from evidence.warehouse.patient_pass import refuse_failed_rows, store_rows, valid_rows_sql
-from evidence.warehouse.quarantine import failures_sql, stage_failed_rows
+from evidence.warehouse.quarantine import failures_sql, flags_sql, stage_failed_rows
 from evidence.warehouse.row_rules import apply_file_rules
 from evidence.warehouse.staging import (
     FAILURE_COLUMNS,
@@ -217,7 +223,8 @@ def _fail_every_row(
 
 
 def check_file(path: Path, *, strict: bool = False) -> tuple[ValidatedFile, list[RowFailure]]:
-    """Validate one file against the contract without loading it (in-memory DuckDB)."""
+    """Validate one file against the contract without loading it (in-memory DuckDB): its
+    failures, then the warnings of the rows that would load (``severity`` warning)."""
     con = duckdb.connect()
     try:
         ensure_tables(con)
@@ -226,9 +233,20 @@ def check_file(path: Path, *, strict: bool = False) -> tuple[ValidatedFile, list
             failure = RowFailure(str(path), None, None, None, "readable_file", validated.message)
             return validated, [failure]
         rows = con.sql(failures_sql(validated.tag, validated.staged)).fetchall()
-        return validated, [
+        found = [
             RowFailure(str(path), row, column, value, rule, message.split(": ", 1)[-1])
             for row, column, value, rule, message, _ in rows
         ]
+        if validated.staged.layout == "patient" and has_rows_table(con, validated.tag):
+            refuse_failed_rows(con, validated.tag, f"{STAGING}.failed_{validated.tag}")
+            table = rows_table(validated.tag)
+            flags = con.sql(flags_sql(table, row_number_sql(con, table))).fetchall()
+            found += [
+                RowFailure(
+                    str(path), row, column, value, rule, message.split(": ", 1)[-1], "warning"
+                )
+                for row, column, value, rule, message in flags
+            ]
+        return validated, found
     finally:
         con.close()

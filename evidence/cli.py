@@ -64,6 +64,12 @@ def run(
             help="Refuse files with columns outside the contract; warnings quarantine rows.",
         ),
     ] = False,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf", help="Also print report.pdf (headless Chromium; WeasyPrint without it)."
+        ),
+    ] = False,
 ) -> None:
     """Run the pipeline flow on LANDING and write the report."""
     if method not in {"REML", "DL", "PM", "ML", "HE", "SJ", "EE", "FE"}:
@@ -107,6 +113,7 @@ def run(
                 method=method,
                 test=test,
                 strict=strict,
+                pdf=pdf,
             )
         except EvidenceError as exc:
             err.print(f"[red]failed:[/red] {exc}")

@@ -46,7 +46,8 @@ class RunSettings:
     rho: float = 0.5
     method: str = "REML"
     test: str = "z"
-    strict: bool = False  # refuse files with columns outside the contract
+    strict: bool = False  # refuse files with columns outside the contract; warnings are errors
+    pdf: bool = False  # also print report.pdf (headless Chromium; see reporting.pdf)
 
     def pooling(self) -> PoolingSettings:
         return PoolingSettings(method=self.method, test=self.test)
@@ -235,8 +236,9 @@ def read_report_context(record: RunRecord) -> ReportContext:
 
 
 def write_report_files(ctx: ReportContext, record: RunRecord) -> ReportFiles:
-    progress.emit("report", "rendering HTML, Markdown, PDF and CSV tables")
-    paths = write_report(ctx, Path(record.settings.reports) / record.run_id)
+    s = record.settings
+    progress.emit("report", "rendering HTML, Markdown" + (", PDF" if s.pdf else "") + " and CSV")
+    paths = write_report(ctx, Path(s.reports) / record.run_id, pdf=s.pdf)
     return ReportFiles(html=paths.html, markdown=paths.markdown, pdf=paths.pdf, tables=paths.tables)
 
 

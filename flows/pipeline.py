@@ -30,11 +30,12 @@ def evidence_pipeline(
     method: str = "REML",
     test: str = "z",
     strict: bool = False,
+    pdf: bool = False,
     task_runner: str = "threads",
     workers: int = 4,
 ) -> pipeline.RunResult:
     """Ingest the landing folder into the warehouse and write the evidence report."""
-    settings = pipeline.RunSettings(landing, warehouse, reports, rho, method, test, strict)
+    settings = pipeline.RunSettings(landing, warehouse, reports, rho, method, test, strict, pdf)
     record = pipeline.RunRecord(
         run_id=pipeline.new_run_id(),
         started_at=datetime.now(UTC).isoformat(),

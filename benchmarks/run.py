@@ -30,10 +30,19 @@ DATA = Path("benchmarks/data")
 INCREMENT_ROWS = 10_000
 
 
-def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[dict, float, float]:
-    """(JSON the child printed, wall seconds, peak RSS in MB) of one child process."""
+def measure(
+    args: list[str], env: dict[str, str] | None = None, *, quiet: bool = False
+) -> tuple[dict, float, float]:
+    """(JSON the child printed, wall seconds, peak RSS in MB) of one child process; ``quiet``
+    drops its stderr."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL if quiet else None,
+        text=True,
+        env=env,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     output = process.stdout.read() if process.stdout else ""
@@ -69,7 +78,8 @@ def prefect_costs() -> dict[str, float]:
             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
             "PREFECT_LOGGING_LEVEL": "WARNING",
         }
-        result, _, _ = measure([sys.executable, "-c", script], env)
+        # quiet: the ephemeral API logs the events it could not flush as it shuts down
+        result, _, _ = measure([sys.executable, "-c", script], env, quiet=True)
     return result
 
 
@@ -92,7 +102,7 @@ def ensure_input(
 
 
 def whole_run(source: Path, work: str) -> tuple[float, float, str]:
-    """(wall seconds, peak MB, the run's summary line) of ``scar-evidence run --pdf`` on a
+    """(wall seconds, peak MB, the run's summary line) of ``scar-evidence run`` on a
     landing folder holding only ``source``, as a user runs it: a fresh Prefect home (the
     ephemeral API starts cold), the CLI's own defaults otherwise."""
     landing = Path(work) / "landing"
@@ -108,7 +118,7 @@ def whole_run(source: Path, work: str) -> tuple[float, float, str]:
         process = subprocess.Popen(
             [
                 *(str(cli), "run", "--landing", str(landing), "--warehouse", str(warehouse)),
-                *("--reports", f"{work}/reports", "--pdf"),
+                *("--reports", f"{work}/reports"),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -146,7 +156,7 @@ def main() -> None:
     parser.add_argument(
         "--whole",
         action="store_true",
-        help="also time the whole `scar-evidence run --pdf` (Prefect, report included)",
+        help="also time the whole `scar-evidence run` (Prefect, report included)",
     )
     parser.add_argument("--prefect", action="store_true")
     parser.add_argument(
@@ -168,8 +178,8 @@ def main() -> None:
     header = (
         f"{'rows':>10} {'format':>7} {'input':>8} | {'baseline s':>10} {'MB':>5} | "
         f"{'floor s':>7} {'ratio':>5} | {'data s':>6} {'MB':>5} {'ratio':>5} | "
-        f"{'report s':>8} {'+MB':>4} {'html MB':>7} | {'run s':>6} {'-start':>6} {'MB':>5} "
-        f"{'ratio':>5} | quarantined, flagged"
+        f"{'report s':>8} {'+MB':>4} {'html MB':>7} {'pdf s':>5} | "
+        f"{'run s':>6} {'-start':>6} {'MB':>5} {'ratio':>5} | quarantined, flagged"
     )
     print(header)
     print("-" * len(header))
@@ -211,12 +221,12 @@ def main() -> None:
                         f"{floor['seconds']:>7.2f} {floor['seconds'] / b:>5.2f} | "
                         f"{pipe['seconds']:>6.2f} {pipe_mb:>5.0f} {pipe['seconds'] / b:>5.2f} | "
                         f"{report['seconds']:>8.2f} {max(report['extra_mb'], 0):>4.0f} "
-                        f"{report['html_mb']:>7.2f} | {run_cells} | {counts}",
+                        f"{report['html_mb']:>7.2f} {report['pdf']:>5.2f} | {run_cells} | {counts}",
                         flush=True,
                     )
+                    shown = {k: v if isinstance(v, str) else round(v, 2) for k, v in report.items()}
                     print(
-                        f"{'':>10} steps {_steps(pipe)}; report "
-                        + json.dumps({k: round(v, 2) for k, v in report.items() if v is not None}),
+                        f"{'':>10} steps {_steps(pipe)}; report " + json.dumps(shown),
                         flush=True,
                     )
                     if args.incremental and not bad and not registry:  # a new 10k-row file

@@ -8,6 +8,7 @@ Missing numbers are ``None`` (never NaN) and templates print them as an em dash.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # evidence_records imports StudyEffect from here
@@ -120,7 +121,7 @@ class PooledStratum:
     i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
     i2_ci_ub: float | None = None
 
-    @property
+    @cached_property  # asked once per study row of the stratum (a registry: thousands)
     def anchor(self) -> str:
         """The id of this result in the HTML report (pooled number -> its study rows)."""
         raw = "-".join(

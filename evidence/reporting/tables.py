@@ -33,9 +33,22 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([csv_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
+    # csv_cell inlined for the common cells (a registry's tables hold millions of them)
+    writer.writerows(
+        [
+            v
+            if type(v) in _PLAIN
+            else ("'" + v if v.startswith(FORMULA_START) else v)
+            if type(v) is str
+            else csv_cell(v)
+            for v in row
+        ]
+        for row in rows
+    )
     return buffer.getvalue()
+
+
+_PLAIN = frozenset({int, float, bool})
 
 
 def _strata(strata: Iterable[PooledStratum]) -> list[tuple[object, ...]]:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 import duckdb
 
+from evidence.warehouse.connect import PASS_MEMORY_LIMIT
 from evidence.warehouse.deidentify import cells_identify_sql, name_findings
 from evidence.warehouse.patient_files import (
     FAILS,
@@ -78,7 +79,7 @@ def store_rows(
         input_types=staged.input_types if staged.typed_stream else None,
     )
     con.execute(f"drop table if exists {table}")
-    with optimizers_disabled(con, "in_clause"):
+    with optimizers_disabled(con, "in_clause"), memory_limit(con, PASS_MEMORY_LIMIT):
         con.execute(f"create table {table} as select *, null::boolean as {REFUSED} from ({select})")
     if marks and con.sql(f"select count({IDENTIFIER_MARK}) from {table}").fetchall()[0][0]:
         con.execute(f"drop table {table}")
@@ -119,6 +120,17 @@ def refuse_failed_rows(con: duckdb.DuckDBPyConnection, tag: str, failed: str) ->
     if not con.sql(f"select count(*) from ({late})").fetchall()[0][0]:
         return
     con.execute(f"update {table} set {REFUSED} = true where {LOADS} and {row} in ({late})")
+
+
+@contextmanager
+def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory cap set to ``limit`` for the block, then back to what it was."""
+    before = con.sql("select current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"set memory_limit = {sql_literal(limit)}")
+    try:
+        yield
+    finally:
+        con.execute(f"set memory_limit = {sql_literal(before)}")
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.baseline import AGGREGATE
-from evidence.warehouse.load import optimizers_disabled
+from evidence.warehouse.patient_pass import optimizers_disabled
 from evidence.warehouse.sql_contract import ROW_PASSED, validation_select
 from evidence.warehouse.staging import stage_file
 from schemas.privacy import AGE_COLUMN

@@ -5,6 +5,12 @@ writes ``synthetic_bench_<rows>_<clean|bad>.<csv|parquet>`` in chunks (never the
 memory). With ``--bad``, that fraction of rows, spread evenly at random, carries one invalid
 value each (a grade of 7, a skin type VII, a needle depth of 9 mm, sessions "x", ...); the
 row numbers are written beside the file (``.bad_rows``) so a benchmark can check quarantine.
+
+``--registry`` writes a registry export instead (``synthetic_registry_<rows>.<fmt>``):
+sequential subject pseudonyms ``P0``, ``P1``, ... across the whole file (7 and more digits past
+a million subjects), follow-up score and grade rated apart so that :data:`DISAGREE` of the
+rows break the cross-scale plausibility rule (warnings: flagged, loaded; ``.flag_rows``), and
+:data:`REGISTRY_BAD` of the other rows one hard error each (``.bad_rows``).
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ CORRUPTIONS = (
     ("sessions", "0"),
     ("baseline_score", "99"),
 )
+#: The registry variant: share of rows whose follow-up score disagrees with the grade, and
+#: share of rows with one hard error.
+DISAGREE = 0.10
+REGISTRY_BAD = 0.01
 #: Parquet files carry types, as real exports do (CSV cells are all text).
 PARQUET_TYPES = {
     "baseline_grade": pa.int64(),
@@ -60,6 +70,7 @@ def chunk_columns(
     rng: np.random.Generator,
     visits: int = 2,
     prefix: str = "BENCH-",
+    registry: bool = False,
 ) -> dict[str, np.ndarray]:
     """Rows ``start`` .. ``start + size`` of ``rows``: ``visits`` rows per subject, subjects in
     contiguous blocks of :data:`STUDIES` studies (a registry grows by patients, not studies)."""
@@ -79,8 +90,12 @@ def chunk_columns(
     follow_score = np.where(followup == 1, np.minimum(follow_score, 3), np.maximum(follow_score, 1))
     return {
         "study_id": np.char.add(prefix, study.astype(str)),
-        # a pseudonym, unique within its study's contiguous block of subjects
-        "subject_id": np.char.add("s", (subject % 100_000).astype(str)),
+        # a pseudonym: the registry's sequential P0, P1, ...; else unique within its study
+        "subject_id": (
+            np.char.add("P", subject.astype(str))
+            if registry
+            else np.char.add("s", (subject % 100_000).astype(str))
+        ),
         "intervention": arm,
         "side": np.full(size, "whole"),
         "fitzpatrick_type": FITZ[fitz_idx],
@@ -98,26 +113,48 @@ def chunk_columns(
     }
 
 
-def file_name(rows: int, bad: float, fmt: str, prefix: str = "BENCH-") -> str:
+def file_name(
+    rows: int, bad: float, fmt: str, prefix: str = "BENCH-", registry: bool = False
+) -> str:
+    if registry:
+        return f"synthetic_registry_{rows}.{fmt}"
     tag = "" if prefix == "BENCH-" else f"_{prefix.strip('-').lower()}"
     return f"synthetic_bench{tag}_{rows}_{'bad' if bad else 'clean'}.{fmt}"
 
 
 def generate(
-    rows: int, bad: float, fmt: str, out: Path, seed: int = 20261125, prefix: str = "BENCH-"
+    rows: int,
+    bad: float,
+    fmt: str,
+    out: Path,
+    seed: int = 20261125,
+    prefix: str = "BENCH-",
+    registry: bool = False,
 ) -> Path:
-    """Write one file; ``prefix`` names its studies (another prefix: studies not yet loaded)."""
+    """Write one file; ``prefix`` names its studies (another prefix: studies not yet loaded);
+    ``registry``: the registry export (``bad`` is then :data:`REGISTRY_BAD`)."""
     out.mkdir(parents=True, exist_ok=True)
-    path = out / file_name(rows, bad, fmt, prefix)
+    if registry:
+        bad, prefix = REGISTRY_BAD, "REG-"
+    path = out / file_name(rows, bad, fmt, prefix, registry)
     rng = np.random.default_rng(seed)
     bad_rows: list[int] = []
+    flag_rows: list[int] = []
     writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
     try:
         for start in range(0, rows, CHUNK):
             size = min(CHUNK, rows - start)
-            columns = chunk_columns(start, size, rows, rng, prefix=prefix)
+            columns = chunk_columns(start, size, rows, rng, prefix=prefix, registry=registry)
+            draw = rng.random(size) if registry or bad else np.ones(size)
+            if registry:  # the follow-up score rated apart: grade 1 scoring 4+, or 2-4 scoring 0
+                disagree = np.flatnonzero(draw >= 1 - DISAGREE)
+                flag_rows += (start + disagree + 1).tolist()
+                grade_one = columns["followup_grade"][disagree] == "1"
+                score = columns["followup_score"].astype(object)
+                score[disagree] = np.where(grade_one, "6", "0")
+                columns["followup_score"] = score
             if bad:
-                picks = np.flatnonzero(rng.random(size) < bad)
+                picks = np.flatnonzero(draw < bad)
                 bad_rows += (start + picks + 1).tolist()
                 for number, (column, value) in enumerate(CORRUPTIONS):
                     chosen = picks[picks % len(CORRUPTIONS) == number]
@@ -140,6 +177,10 @@ def generate(
     finally:
         if writer is not None:
             writer.close()
+    if registry:
+        path.with_suffix(path.suffix + ".flag_rows").write_text(
+            "\n".join(map(str, flag_rows)) + "\n"
+        )
     if bad:
         path.with_suffix(path.suffix + ".bad_rows").write_text("\n".join(map(str, bad_rows)) + "\n")
     return path
@@ -152,8 +193,13 @@ def main() -> None:
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/data"))
     parser.add_argument("--prefix", default="BENCH-", help="study_id prefix")
+    parser.add_argument("--registry", action="store_true", help="the registry export variant")
     args = parser.parse_args()
-    print(generate(args.rows, args.bad, args.format, args.out, prefix=args.prefix))
+    print(
+        generate(
+            args.rows, args.bad, args.format, args.out, prefix=args.prefix, registry=args.registry
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -115,6 +115,7 @@ def synthetic_arms(studies: int, groups: int, seed: int = 20261125) -> pd.DataFr
             "design": "prospective",
             "risk_of_bias": "some concerns",
             "risk_of_bias_reason": no_text,
+            "synthetic": True,  # a study with a synthetic row: pooled apart from real ones
             "yi": np.where(missing, np.nan, change_mean),
             "vi": np.where(missing, np.nan, vi),
             "exclusion_reason": excluded,

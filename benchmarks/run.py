@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,10 +30,19 @@ DATA = Path("benchmarks/data")
 INCREMENT_ROWS = 10_000
 
 
-def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[dict, float, float]:
-    """(JSON the child printed, wall seconds, peak RSS in MB) of one child process."""
+def measure(
+    args: list[str], env: dict[str, str] | None = None, *, quiet: bool = False
+) -> tuple[dict, float, float]:
+    """(JSON the child printed, wall seconds, peak RSS in MB) of one child process; ``quiet``
+    drops its stderr."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL if quiet else None,
+        text=True,
+        env=env,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     output = process.stdout.read() if process.stdout else ""
@@ -68,18 +78,22 @@ def prefect_costs() -> dict[str, float]:
             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
             "PREFECT_LOGGING_LEVEL": "WARNING",
         }
-        result, _, _ = measure([sys.executable, "-c", script], env)
+        # quiet: the ephemeral API logs the events it could not flush as it shuts down
+        result, _, _ = measure([sys.executable, "-c", script], env, quiet=True)
     return result
 
 
-def ensure_input(rows: int, bad: float, fmt: str, prefix: str = "BENCH-") -> Path:
+def ensure_input(
+    rows: int, bad: float, fmt: str, prefix: str = "BENCH-", registry: bool = False
+) -> Path:
     """The seeded input file, generated in a child process (its memory is not ours)."""
-    source = DATA / file_name(rows, bad, fmt, prefix)
+    source = DATA / file_name(rows, bad, fmt, prefix, registry)
     if not source.exists():
         subprocess.run(
             [
                 *(sys.executable, "-m", "benchmarks.generate", "--rows", str(rows)),
                 *("--bad", str(bad), "--format", fmt, "--out", str(DATA), "--prefix", prefix),
+                *(["--registry"] if registry else []),
             ],
             check=True,
             stdout=subprocess.DEVNULL,
@@ -87,15 +101,63 @@ def ensure_input(rows: int, bad: float, fmt: str, prefix: str = "BENCH-") -> Pat
     return source
 
 
+def whole_run(source: Path, work: str) -> tuple[float, float, str]:
+    """(wall seconds, peak MB, the run's summary line) of ``scar-evidence run`` on a
+    landing folder holding only ``source``, as a user runs it: a fresh Prefect home (the
+    ephemeral API starts cold), the CLI's own defaults otherwise."""
+    landing = Path(work) / "landing"
+    shutil.rmtree(landing, ignore_errors=True)
+    landing.mkdir()
+    (landing / source.name).symlink_to(source.resolve())
+    warehouse = Path(work) / "w.duckdb"
+    warehouse.unlink(missing_ok=True)
+    cli = Path(sys.executable).parent / "scar-evidence"
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "PREFECT_HOME": home}
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [
+                *(str(cli), "run", "--landing", str(landing), "--warehouse", str(warehouse)),
+                *("--reports", f"{work}/reports"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        output = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"scar-evidence run on {source.name} failed:\n{output[-2000:]}")
+    rows = next((line for line in output.splitlines() if "rows" in line), "")
+    return wall, usage.ru_maxrss / 1024, rows.strip()
+
+
 def _steps(result: dict) -> str:
     return json.dumps({k: round(v, 2) for k, v in result["steps"].items()})
+
+
+def _expected(source: Path, suffix: str) -> int | None:
+    listed = source.with_suffix(source.suffix + suffix)
+    return len(listed.read_text().split()) if listed.exists() else None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
-    parser.add_argument("--bad", type=float, nargs="+", default=[0.0, 0.01])
+    parser.add_argument("--bad", type=float, nargs="*", default=[0.0, 0.01])
+    parser.add_argument(
+        "--registry",
+        action="store_true",
+        help="also the registry export (sequential pseudonyms, 10%% flagged, 1%% bad rows)",
+    )
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="also time the whole `scar-evidence run` (Prefect, report included)",
+    )
     parser.add_argument("--prefect", action="store_true")
     parser.add_argument(
         "--incremental",
@@ -104,58 +166,74 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}"
     )
+    prefect_start = None
+    if args.whole:  # an empty run's Prefect start: import + a cold ephemeral API's first flow
+        costs = prefect_costs()
+        prefect_start = costs["import"] + costs["cold_first_flow"]
+        print(f"prefect start (import + cold first flow): {prefect_start:.2f} s")
     header = (
-        f"{'rows':>10} {'format':>7} {'bad':>5} | {'baseline s':>10} {'MB':>6} | "
-        f"{'floor s':>8} {'ratio':>6} | {'pipeline s':>10} {'MB':>6} | {'ratio':>6} | quarantined"
+        f"{'rows':>10} {'format':>7} {'input':>8} | {'baseline s':>10} {'MB':>5} | "
+        f"{'floor s':>7} {'ratio':>5} | {'data s':>6} {'MB':>5} {'ratio':>5} | "
+        f"{'report s':>8} {'+MB':>4} {'html MB':>7} {'pdf s':>5} | "
+        f"{'run s':>6} {'-start':>6} {'MB':>5} {'ratio':>5} | quarantined, flagged"
     )
     print(header)
     print("-" * len(header))
+    inputs = [(bad, False) for bad in args.bad] + ([(0.0, True)] if args.registry else [])
     with tempfile.TemporaryDirectory() as work:
         for rows in args.rows:
             for fmt in args.formats:
-                for bad in args.bad:
-                    source = ensure_input(rows, bad, fmt)
-                    base, _base_s, base_mb = measure(
+                for bad, registry in inputs:
+                    source = ensure_input(rows, bad, fmt, registry=registry)
+                    kind = "registry" if registry else ("bad" if bad else "clean")
+                    python = sys.executable
+                    base, _, base_mb = measure(
+                        [python, "-m", "benchmarks.baseline", str(source), f"{work}/b.duckdb"]
+                    )
+                    floor, _, _ = measure(
+                        [python, "-m", "benchmarks.floor", str(source), f"{work}/f.duckdb"]
+                    )
+                    pipe, _, pipe_mb = measure(
                         [
-                            sys.executable,
-                            "-m",
-                            "benchmarks.baseline",
-                            str(source),
-                            f"{work}/b.duckdb",
+                            *(python, "-m", "benchmarks.pipeline_run", str(source)),
+                            *(f"{work}/p.duckdb", "--report", f"{work}/report"),
                         ]
                     )
-                    floor, _floor_s, _floor_mb = measure(
-                        [sys.executable, "-m", "benchmarks.floor", str(source), f"{work}/f.duckdb"]
-                    )
-                    pipe, _pipe_s, pipe_mb = measure(
-                        [
-                            sys.executable,
-                            "-m",
-                            "benchmarks.pipeline_run",
-                            str(source),
-                            f"{work}/p.duckdb",
-                        ]
-                    )
-                    expected = ""
-                    bad_file = source.with_suffix(source.suffix + ".bad_rows")
-                    if bad and bad_file.exists():
-                        expected = f" of {len(bad_file.read_text().split())} bad"
+                    b = base["seconds"]
+                    report = pipe["report"]
+                    counts = f"{pipe['rows_quarantined']:,}"
+                    if (expected := _expected(source, ".bad_rows")) is not None:
+                        counts += f" of {expected:,} bad"
+                    counts += f", {pipe['rows_flagged']:,}"
+                    if (expected := _expected(source, ".flag_rows")) is not None:
+                        counts += f" of {expected:,} disagreeing"
+                    run_cells = f"{'-':>6} {'-':>6} {'-':>5} {'-':>5}"
+                    if prefect_start is not None:
+                        run_s, run_mb, _line = whole_run(source, work)
+                        net = run_s - prefect_start
+                        run_cells = f"{run_s:>6.2f} {net:>6.2f} {run_mb:>5.0f} {net / b:>5.2f}"
                     print(
-                        f"{rows:>10} {fmt:>7} {bad:>5} | "
-                        f"{base['seconds']:>10.2f} {base_mb:>6.0f} | "
-                        f"{floor['seconds']:>8.2f} {floor['seconds'] / base['seconds']:>6.2f} | "
-                        f"{pipe['seconds']:>10.2f} {pipe_mb:>6.0f} | "
-                        f"{pipe['seconds'] / base['seconds']:>6.2f} | "
-                        f"{pipe['rows_quarantined']}{expected}  steps {_steps(pipe)}",
+                        f"{rows:>10} {fmt:>7} {kind:>8} | {b:>10.2f} {base_mb:>5.0f} | "
+                        f"{floor['seconds']:>7.2f} {floor['seconds'] / b:>5.2f} | "
+                        f"{pipe['seconds']:>6.2f} {pipe_mb:>5.0f} {pipe['seconds'] / b:>5.2f} | "
+                        f"{report['seconds']:>8.2f} {max(report['extra_mb'], 0):>4.0f} "
+                        f"{report['html_mb']:>7.2f} {report['pdf']:>5.2f} | {run_cells} | {counts}",
                         flush=True,
                     )
-                    if args.incremental and not bad:  # one new 10k-row file onto this warehouse
+                    shown = {k: v if isinstance(v, str) else round(v, 2) for k, v in report.items()}
+                    print(
+                        f"{'':>10} steps {_steps(pipe)}; report " + json.dumps(shown),
+                        flush=True,
+                    )
+                    if args.incremental and not bad and not registry:  # a new 10k-row file
                         extra = ensure_input(INCREMENT_ROWS, 0.0, fmt, prefix="NEW-")
                         more, _more_s, more_mb = measure(
                             [
-                                *(sys.executable, "-m", "benchmarks.pipeline_run", str(extra)),
+                                *(python, "-m", "benchmarks.pipeline_run", str(extra)),
                                 *(f"{work}/p.duckdb", "--keep"),
                             ]
                         )

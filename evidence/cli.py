@@ -58,7 +58,17 @@ def run(
     ] = "REML",
     test: Annotated[str, typer.Option(help="z, or knha for Hartung-Knapp.")] = "z",
     strict: Annotated[
-        bool, typer.Option("--strict", help="Refuse files with columns outside the contract.")
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse files with columns outside the contract; warnings quarantine rows.",
+        ),
+    ] = False,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf", help="Also print report.pdf (headless Chromium; WeasyPrint without it)."
+        ),
     ] = False,
 ) -> None:
     """Run the pipeline flow on LANDING and write the report."""
@@ -103,6 +113,7 @@ def run(
                 method=method,
                 test=test,
                 strict=strict,
+                pdf=pdf,
             )
         except EvidenceError as exc:
             err.print(f"[red]failed:[/red] {exc}")
@@ -129,23 +140,28 @@ def run(
 def validate(
     files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or Excel files.")],
     strict: Annotated[
-        bool, typer.Option("--strict", help="Columns outside the contract fail the file.")
+        bool,
+        typer.Option(
+            "--strict", help="Columns outside the contract fail the file; warnings are errors."
+        ),
     ] = False,
 ) -> None:
-    """Check FILES against the contract without loading them; exit 1 if any row fails."""
-    from evidence.warehouse.load import check_file  # noqa: PLC0415
+    """Check FILES against the contract without loading them; exit 1 if any row fails
+    (a warning flags a row that would load: it does not fail the command)."""
+    from evidence.warehouse.validate import check_file  # noqa: PLC0415
 
     failed = 0
     for path in files:
         if not path.is_file():
             raise typer.BadParameter(f"{path} does not exist", param_hint="FILES")
-        validated, failures = check_file(path, strict=strict)
+        validated, found = check_file(path, strict=strict)
         rows = validated.staged.rows_in if validated.staged else 0
-        bad = len({f.row_number for f in failures})
+        bad = len({f.row_number for f in found if f.severity == "error"})
+        flagged = len({f.row_number for f in found if f.severity == "warning"})
         failed += bad if validated.staged else 1
         layout = validated.staged.layout if validated.staged else "unreadable"
         out.print(
-            f"{path}: {layout}, {rows} rows, {bad} failing",
+            f"{path}: {layout}, {rows} rows, {bad} failing, {flagged} flagged",
             highlight=False,
             soft_wrap=True,
             markup=False,
@@ -157,7 +173,7 @@ def validate(
                 highlight=False,
                 soft_wrap=True,
             )
-        for failure in failures:
+        for failure in found:
             out.print("  " + failure.describe(), highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(1 if failed else 0)
 

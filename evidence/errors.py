@@ -19,13 +19,15 @@ class RowFailure:
     value: str | None
     rule: str
     message: str
+    severity: str = "error"  # error: the row is refused | warning: it loads, flagged
 
     def describe(self) -> str:
-        """One line naming file, row, column, value and rule."""
+        """One line naming file, row, column, value and rule (and a warning as such)."""
         where = f"row {self.row_number}" if self.row_number is not None else "file"
         column = f", column {self.column_name}" if self.column_name else ""
         value = f", value {self.value!r}" if self.value is not None else ""
-        return f"{self.source_file}: {where}{column}{value}: rule {self.rule}: {self.message}"
+        rule = f"rule {self.rule}" + (" (warning)" if self.severity == "warning" else "")
+        return f"{self.source_file}: {where}{column}{value}: {rule}: {self.message}"
 
 
 class UnreadableFileError(EvidenceError):

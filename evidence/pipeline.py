@@ -19,7 +19,7 @@ from evidence import progress
 from evidence.reporting import from_warehouse
 from evidence.reporting.context import ReportContext
 from evidence.reporting.render import render_summary_markdown, sof_records, write_report
-from evidence.warehouse import connect, load, scratch
+from evidence.warehouse import connect, files, load, scratch, validate
 from evidence.warehouse.analyses import write_analyses
 from evidence.warehouse.build import build_models, finish_build
 from evidence.warehouse.convert import write_conversions
@@ -46,7 +46,8 @@ class RunSettings:
     rho: float = 0.5
     method: str = "REML"
     test: str = "z"
-    strict: bool = False  # refuse files with columns outside the contract
+    strict: bool = False  # refuse files with columns outside the contract; warnings are errors
+    pdf: bool = False  # also print report.pdf (headless Chromium; see reporting.pdf)
 
     def pooling(self) -> PoolingSettings:
         return PoolingSettings(method=self.method, test=self.test)
@@ -105,52 +106,51 @@ def writer_session(settings: RunSettings) -> Iterator[Path]:
 
 
 def discover(settings: RunSettings) -> list[str]:
-    files = load.discover_files(Path(settings.landing))
-    progress.emit("files", f"{len(files)} files in {settings.landing}", total=len(files))
-    return files
+    found = files.discover_files(Path(settings.landing))
+    progress.emit("files", f"{len(found)} files in {settings.landing}", total=len(found))
+    return found
 
 
-def validate_file(build: Path, settings: RunSettings, source_file: str) -> load.ValidatedFile:
+def validate_file(
+    build: Path, settings: RunSettings, source_file: str, scratch_dir: Path | None = None
+) -> validate.ValidatedFile:
+    """Validate one file in the build file (a patient file's rows are written there, in
+    their final table; safe in any thread of the run's process), or, with ``scratch_dir``, in
+    its own scratch DuckDB file (safe in any process, see ``warehouse.scratch``)."""
     progress.emit("validate", source_file)
+    landing = Path(settings.landing)
+    if scratch_dir is not None:
+        return scratch.validate_isolated(scratch_dir, landing, source_file, strict=settings.strict)
     with connect.connect_write(build) as con:
-        return load.validate_file(con, Path(settings.landing), source_file, strict=settings.strict)
+        return validate.validate_file(con, landing, source_file, strict=settings.strict)
 
 
-def load_file(build: Path, validated: load.ValidatedFile, run_id: str) -> load.FileOutcome:
+def load_file(
+    build: Path,
+    validated: validate.ValidatedFile,
+    run_id: str,
+    scratch_dir: Path | None = None,
+) -> load.FileOutcome:
+    """The serialized step: publish one validated file (adopting its scratch validation)."""
     with connect.connect_write(build) as con:
-        outcome = load.load_file(con, validated, run_id)
+        if scratch_dir is None:
+            outcome = load.load_file(con, validated, run_id)
+        else:
+            with scratch.adopted(con, scratch_dir, validated) as adopted:
+                outcome = load.load_file(con, adopted, run_id)
     progress.emit("files", f"{outcome.source_file}: {outcome.status}", advance=1)
     return outcome
 
 
 @contextmanager
-def validation_scratch(build: Path) -> Iterator[Path]:
-    """Scratch space where files are validated concurrently (see ``warehouse.scratch``)."""
+def validation_scratch(build: Path, *, needed: bool = True) -> Iterator[Path | None]:
+    """Scratch space for validating files in other processes (see ``warehouse.scratch``);
+    None when the files are validated in the build file (``needed`` false)."""
+    if not needed:
+        yield None
+        return
     with scratch.scratch_space(build, connect.published_source(build)) as folder:
         yield folder
-
-
-def validate_file_isolated(
-    scratch_dir: Path, settings: RunSettings, source_file: str
-) -> load.ValidatedFile:
-    """Validate one file in its own scratch DuckDB file; safe in any thread or process."""
-    progress.emit("validate", source_file)
-    return scratch.validate_isolated(
-        scratch_dir, Path(settings.landing), source_file, strict=settings.strict
-    )
-
-
-def load_validated(
-    build: Path, scratch_dir: Path, validated: load.ValidatedFile, run_id: str
-) -> load.FileOutcome:
-    """The serialized step: adopt a scratch validation into the build file and load it."""
-    with (
-        connect.connect_write(build) as con,
-        scratch.adopted(con, scratch_dir, validated) as adopted,
-    ):
-        outcome = load.load_file(con, adopted, run_id)
-    progress.emit("files", f"{outcome.source_file}: {outcome.status}", advance=1)
-    return outcome
 
 
 def build_and_pool(build: Path, settings: RunSettings, run_id: str | None = None) -> int:
@@ -236,8 +236,9 @@ def read_report_context(record: RunRecord) -> ReportContext:
 
 
 def write_report_files(ctx: ReportContext, record: RunRecord) -> ReportFiles:
-    progress.emit("report", "rendering HTML, Markdown, PDF and CSV tables")
-    paths = write_report(ctx, Path(record.settings.reports) / record.run_id)
+    s = record.settings
+    progress.emit("report", "rendering HTML, Markdown" + (", PDF" if s.pdf else "") + " and CSV")
+    paths = write_report(ctx, Path(s.reports) / record.run_id, pdf=s.pdf)
     return ReportFiles(html=paths.html, markdown=paths.markdown, pdf=paths.pdf, tables=paths.tables)
 
 

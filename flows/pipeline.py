@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import Completed
-from prefect.utilities.annotations import unmapped
+from prefect.utilities.annotations import quote, unmapped
 
 from evidence import notifications, pipeline
 from evidence.warehouse.load import FileOutcome
@@ -30,11 +30,12 @@ def evidence_pipeline(
     method: str = "REML",
     test: str = "z",
     strict: bool = False,
+    pdf: bool = False,
     task_runner: str = "threads",
     workers: int = 4,
 ) -> pipeline.RunResult:
     """Ingest the landing folder into the warehouse and write the evidence report."""
-    settings = pipeline.RunSettings(landing, warehouse, reports, rho, method, test, strict)
+    settings = pipeline.RunSettings(landing, warehouse, reports, rho, method, test, strict, pdf)
     record = pipeline.RunRecord(
         run_id=pipeline.new_run_id(),
         started_at=datetime.now(UTC).isoformat(),
@@ -46,24 +47,27 @@ def evidence_pipeline(
     outcomes: list[FileOutcome] = []
     try:
         with pipeline.writer_session(settings) as build:
-            # Files are validated concurrently on `task_runner`, each in its own scratch
-            # DuckDB file; loads into the build file stay here, one at a time, in order.
+            # Files are validated concurrently on `task_runner`: in threads, into the build
+            # file itself (a patient file's rows go straight to their final table); in other
+            # processes, each into its own scratch DuckDB file. Loads stay here, one at a time,
+            # in order.
             with (
-                pipeline.validation_scratch(build) as scratch,
+                pipeline.validation_scratch(build, needed=task_runner != "threads") as scratch,
                 task_runner_for(task_runner, workers) as runner,
             ):
                 source_files = tasks.discover_files(settings)
                 validations = runner.map(
-                    tasks.validate_file_isolated,
+                    tasks.validate_file,
                     {
-                        "scratch": unmapped(scratch),
+                        "build": unmapped(build),
                         "settings": unmapped(settings),
                         "source_file": source_files,
+                        "scratch": unmapped(scratch),
                     },
                 )
                 for validation in validations:
                     validated = validation.result()
-                    outcomes.append(tasks.load_validated(build, scratch, validated, record.run_id))
+                    outcomes.append(tasks.load_file(build, validated, record.run_id, scratch))
             groups = tasks.build_and_pool(build, settings, record.run_id)
             record = replace(record, outcomes=tuple(outcomes), groups_pooled=groups)
             tasks.record_run(build, record)
@@ -76,9 +80,11 @@ def evidence_pipeline(
         )
         raise
     ctx = tasks.read_report_context(record)
-    files = tasks.write_report(ctx, record)
+    # quote: Prefect would otherwise walk every object of the context looking for futures
+    # (for a registry's thousand studies, millions of them: ~55 s a run)
+    files = tasks.write_report(quote(ctx), record)
     tasks.post_artifact(files)
-    tasks.post_summary_artifacts(tasks.report_artifacts(ctx, files))
+    tasks.post_summary_artifacts(tasks.report_artifacts(quote(ctx), files))
     result = pipeline.RunResult(record=record, files=files, summary_lines=ctx.summary_lines)
     notice = notifications.run_notice(record.outcomes, warehouse=warehouse)
     tasks.notify(notice)

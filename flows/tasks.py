@@ -16,7 +16,8 @@ from prefect.events import emit_event
 from evidence import pipeline
 from evidence.notifications import RunNotice
 from evidence.reporting.context import ReportContext
-from evidence.warehouse.load import FileOutcome, ValidatedFile
+from evidence.warehouse.load import FileOutcome
+from evidence.warehouse.validate import ValidatedFile
 
 
 @task(name="discover-files", cache_policy=NO_CACHE)
@@ -24,14 +25,30 @@ def discover_files(settings: pipeline.RunSettings) -> list[str]:
     return pipeline.discover(settings)
 
 
-@task(name="validate-file", cache_policy=NO_CACHE, task_run_name="validate {source_file}")
-def validate_file(build: Path, settings: pipeline.RunSettings, source_file: str) -> ValidatedFile:
-    return pipeline.validate_file(build, settings, source_file)
+@task(
+    name="validate-file",
+    cache_policy=NO_CACHE,
+    task_run_name="validate {source_file}",
+    retries=2,  # transient I/O on the landing folder (network shares, files still syncing)
+    retry_delay_seconds=[2, 10],
+    # no timeout_seconds: it cannot interrupt a worker thread; the flow run has one
+)
+def validate_file(
+    build: Path, settings: pipeline.RunSettings, source_file: str, scratch: Path | None = None
+) -> ValidatedFile:
+    return pipeline.validate_file(build, settings, source_file, scratch)
 
 
-@task(name="load-file", cache_policy=NO_CACHE, task_run_name="load {validated.source_file}")
-def load_file(build: Path, validated: ValidatedFile, run_id: str) -> FileOutcome:
-    return pipeline.load_file(build, validated, run_id)
+@task(
+    name="load-file",
+    cache_policy=NO_CACHE,
+    task_run_name="load {validated.source_file}",
+    timeout_seconds=1800,
+)
+def load_file(
+    build: Path, validated: ValidatedFile, run_id: str, scratch: Path | None = None
+) -> FileOutcome:
+    return pipeline.load_file(build, validated, run_id, scratch)
 
 
 @task(name="aggregate-and-synthesize", cache_policy=NO_CACHE)
@@ -86,35 +103,6 @@ def post_summary_artifacts(artifacts: pipeline.ReportArtifacts) -> None:
         link_text="HTML report",
         description="The self-contained HTML report of this run",
     )
-
-
-# --- concurrent validation, serialized loading, notifications (flows/runners.py) ---
-
-
-@task(
-    name="validate-file-isolated",
-    cache_policy=NO_CACHE,
-    task_run_name="validate {source_file}",
-    retries=2,  # transient I/O on the landing folder (network shares, files still syncing)
-    retry_delay_seconds=[2, 10],
-    # no timeout_seconds: it cannot interrupt a worker thread; the flow run has one
-)
-def validate_file_isolated(
-    scratch: Path, settings: pipeline.RunSettings, source_file: str
-) -> ValidatedFile:
-    return pipeline.validate_file_isolated(scratch, settings, source_file)
-
-
-@task(
-    name="load-validated",
-    cache_policy=NO_CACHE,
-    task_run_name="load {validated.source_file}",
-    timeout_seconds=1800,
-)
-def load_validated(
-    build: Path, scratch: Path, validated: ValidatedFile, run_id: str
-) -> FileOutcome:
-    return pipeline.load_validated(build, scratch, validated, run_id)
 
 
 @task(name="notify", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])

@@ -2,8 +2,16 @@
 
 A patient-level file is refused, whole, when a column looks like a direct identifier by its
 name, or when any cell holds one (an e-mail, a phone number, a full date, a URL, an IP
-address, a photograph's file name, an SSN, a base64 blob). ``subject_id`` must be a study
-pseudonym, not a date, e-mail or record number. Ages over 89 are folded to 90 ("90 or older").
+address, a photograph's file name, an SSN, a labelled record number, a base64 blob).
+``subject_id`` must be a study pseudonym, not a date, e-mail or record number. Ages over 89 are
+folded to 90 ("90 or older").
+
+Digits alone do not make a record number: a registry numbers its patients ``P0`` ...
+``P9999999``. A ``subject_id`` is called a medical record number only with more evidence than
+its length: a record-number label in the value (``MRN 0012345``), or a bare number of seven or
+more digits, which is how hospital systems export MRNs. A source whose subject_ids are bare
+numbers that the study assigned declares them as study pseudonyms in a manifest beside the
+file (``PSEUDONYM_DECLARATION``); a label, a date or any other identifier is still refused.
 """
 
 from __future__ import annotations
@@ -80,10 +88,23 @@ VALUE_PATTERNS: dict[str, str] = {
     "a URL": r"https?://|\bwww\.",
     "an IP address": r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b",
     "a photograph's file name": r"\.(jpe?g|png|heic|heif|dcm|tiff?|bmp|gif|webp)\b",
+    "a medical record number": (
+        r"\b(mrn|mr#|med\.?\s*rec|medical\s*record|hosp(ital)?|chart)(\s*(no|nr|number))?"
+        r"[\s#:._-]*\d{5,}"
+    ),
     "a base64 blob": r"^[a-z0-9+/]{200,}={0,2}$",
 }
-#: A subject_id that is a long number looks like a medical record number.
-RECORD_NUMBER_PATTERN = r"^\D*\d{7,}\D*$"
+#: A value of this form cannot hold any identifier above (a letter and digits; or letters, a
+#: '-' or '_', and at most four digits): no '@', '.', '/' or space, no label of two or more
+#: letters before five or more digits, no digit groups between separators, no bare number,
+#: under 200 characters. Cells of this form, most pseudonyms, skip the identifier patterns.
+HARMLESS_CODE_PATTERN = r"[A-Za-z][0-9]{1,15}|[A-Za-z]{1,15}[-_]?[0-9]{0,4}"
+#: A subject_id that is nothing but a long number: how hospital systems export MRNs. Refused
+#: unless the source declares its subject_ids as study pseudonyms.
+BARE_RECORD_NUMBER_PATTERN = r"^\s*\d{7,}\s*$"
+#: Columns a source may declare as study pseudonyms (the manifest's ``study_pseudonyms``).
+PSEUDONYM_DECLARATION = "study_pseudonyms"
+DECLARABLE_PSEUDONYMS = frozenset({"subject_id"})
 
 AGE_COLUMN = "age_years"
 AGE_FOLD_AT = 90  # Safe Harbor: all ages over 89 are aggregated into "90 or older"

@@ -10,6 +10,12 @@ Values arrive as text; ``evidence.warehouse.staging`` casts them to each column'
 (recording cells that do not cast) and hands typed batches to these models. The models add
 ranges, vocabularies and cross-column rules. Keys are enforced over whole files in SQL
 (see ``PATIENT_KEY`` / ``STUDY_KEY`` / ``RISK_OF_BIAS_KEY``) because a file is validated in batches.
+
+Every rule has a severity (:func:`severity`): an ``error`` quarantines the row; a
+``warning`` (declared with Pandera's ``raise_warning=True``) loads it and flags it. The
+plausibility rules between the two Goodman-Baron scales are warnings: grade and score are
+often rated by different assessors, and clinical data management treats such an edit check
+as a query to resolve, not a reason to drop the row.
 """
 
 from __future__ import annotations
@@ -54,6 +60,15 @@ STUDY_KEY = (
     "followup_weeks",
 )
 
+#: The longest cell a file may hold, in characters (the csv module's own default limit): no
+#: value of either contract comes near it, so a longer cell is a pasted document, an image or a
+#: quote left open. Its row is refused (rule ``oversized_cell``); the rest of the file loads.
+MAX_CELL_CHARS = 131_072
+OVERSIZED_ADVICE = (
+    f"a cell may hold at most {MAX_CELL_CHARS:,} characters (a pasted document or image, or a "
+    "quote left open?): shorten the cell or drop the column"
+)
+
 #: Non-null columns that a file may leave out because a parser fills them in.
 DEFAULTED_COLUMNS: dict[str, set[str]] = {
     "patient": {"side", "data_origin"},
@@ -86,6 +101,13 @@ def score_fits_grade(grade: pd.Series, score: pd.Series) -> pd.Series:
     """
     bad = ((grade == 1) & (score > 3)) | ((grade >= 2) & (score < 1))
     return ~bad.fillna(False).astype(bool)
+
+
+def severity(check: pa.Check) -> str:
+    """``error``: a row that breaks the check is quarantined. ``warning`` (a check declared
+    with ``raise_warning=True``): the row loads and is flagged (``row_flags``); ``--strict``
+    makes warnings errors."""
+    return "warning" if check.raise_warning else "error"
 
 
 def decimals(value: float) -> int:
@@ -211,6 +233,7 @@ class PatientOutcomes(pa.DataFrameModel):
 
     @pa.dataframe_check(
         name="baseline_score_fits_grade",
+        raise_warning=True,  # two scales, often two assessors: a query to resolve, not a refusal
         error=(
             "baseline_score does not fit baseline_grade: grade 1 (macular) scores at most 3, "
             "grades 2-4 (atrophic) at least 1"
@@ -222,6 +245,7 @@ class PatientOutcomes(pa.DataFrameModel):
 
     @pa.dataframe_check(
         name="followup_score_fits_grade",
+        raise_warning=True,
         error=(
             "followup_score does not fit followup_grade: grade 1 (macular) scores at most 3, "
             "grades 2-4 (atrophic) at least 1"

@@ -11,9 +11,16 @@ from evidence.warehouse.load import FileOutcome
 
 
 def ingest(
-    landing: Path, warehouse: Path, *, rho: float = 0.5, run_id: str = "test-run"
+    landing: Path,
+    warehouse: Path,
+    *,
+    rho: float = 0.5,
+    run_id: str = "test-run",
+    strict: bool = False,
 ) -> list[FileOutcome]:
-    settings = pipeline.RunSettings(landing=str(landing), warehouse=str(warehouse), rho=rho)
+    settings = pipeline.RunSettings(
+        landing=str(landing), warehouse=str(warehouse), rho=rho, strict=strict
+    )
     with pipeline.writer_session(settings) as build:
         outcomes = [
             pipeline.load_file(build, pipeline.validate_file(build, settings, name), run_id)

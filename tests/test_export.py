@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from evidence.cli import app
 from evidence.warehouse.connect import connect_read
-from evidence.warehouse.export import export_views
+from evidence.warehouse.export import NOT_EXPORTED, export_views
 from tests.helpers import ingest
 
 
@@ -32,8 +32,10 @@ def _views(warehouse: Path) -> list[str]:
         return sorted(
             r[0]
             for r in con.sql(
-                "select table_name from information_schema.tables where table_type = 'VIEW'"
+                "select table_name from information_schema.tables "
+                "where table_type = 'VIEW' and table_schema = 'main'"
             ).fetchall()
+            if r[0] not in NOT_EXPORTED
         )
     finally:
         con.close()

@@ -38,13 +38,13 @@ def _serial(settings: pipeline.RunSettings) -> None:
 
 def _isolated(settings: pipeline.RunSettings) -> None:
     with pipeline.writer_session(settings) as build, pipeline.validation_scratch(build) as s:
+        assert s is not None
         # every file validated before any is loaded: the worst case of concurrency
         validated = [
-            pipeline.validate_file_isolated(s, settings, name)
-            for name in pipeline.discover(settings)
+            pipeline.validate_file(build, settings, name, s) for name in pipeline.discover(settings)
         ]
         for v in validated:
-            pipeline.load_validated(build, s, v, "r")
+            pipeline.load_file(build, v, "r", s)
         assert s.is_dir()
     assert not s.exists()
 

@@ -208,13 +208,13 @@ def read_studies(con: duckdb.DuckDBPyConnection) -> tuple[StudyRecord, ...]:
         ),
         patients as (
             select study_id, any_value(data_origin) as origin,
-                   case when bool_or(side in ('left', 'right')) then 'split_face' end as design,
+                   case when bool_or(is_split_face) then 'split_face' end as design,
                    null as risk_of_bias, null as risk_of_bias_reason,
                    'Patient-level rows (no citation: ' || any_value(data_origin) || ' data)'
                        as citation,
                    '' as source_url,
-                   list(distinct [source_file, source_sha256]) as files
-            from patient_outcomes group by study_id
+                   list(distinct [source_file, sha256]) as files
+            from patient_file_studies group by study_id
         )
         select * from published
         union all by name
@@ -240,13 +240,13 @@ def read_studies(con: duckdb.DuckDBPyConnection) -> tuple[StudyRecord, ...]:
 def read_data_flow(con: duckdb.DuckDBPyConnection) -> tuple[FlowCount, ...]:
     """PRISMA-like counts: files -> rows -> loaded / quarantined (by rule) -> analyses."""
     current = "from ingest_log where status <> 'superseded'"
-    ((files, synthetic, rows_in, loaded, quarantined),) = [
+    ((files, synthetic, rows_in, loaded, quarantined, flagged),) = [
         tuple(r.values())
         for r in records(
             con,
             "select count(*), count(*) filter (where data_origin in ('synthetic', 'mixed')), "
             "coalesce(sum(rows_in), 0), coalesce(sum(rows_loaded), 0), "
-            f"coalesce(sum(rows_quarantined), 0) {current}",
+            f"coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_flagged), 0) {current}",
         )
     ]
     flow = [
@@ -258,6 +258,7 @@ def read_data_flow(con: duckdb.DuckDBPyConnection) -> tuple[FlowCount, ...]:
         FlowCount("Rows read", int(rows_in)),
         FlowCount("Rows loaded", int(loaded)),
         FlowCount("Rows quarantined", int(quarantined)),
+        FlowCount("Rows loaded with a warning flag", int(flagged), "see row_flags"),
     ]
     for r in records(
         con,

@@ -15,6 +15,7 @@ import numpy as np
 from evidence.reporting.context import MetaRegression
 from evidence.reporting.forest import _RC, _inlineable, _salt_text
 from evidence.reporting.formatting import fmt_ci, fmt_num, fmt_p
+from evidence.reporting.plot_bounds import plotted_points
 
 MODERATOR_LABELS = {"sessions": "Number of sessions", "needle_depth_mm": "Needle depth (mm)"}
 _COLOUR, _LINE = "#2b4c7e", "#a61b1b"
@@ -48,10 +49,11 @@ def render_bubble_svg(reg: MetaRegression, *, ylabel: str, title: str) -> str:
         for side in ("right", "top"):
             ax.spines[side].set_visible(False)
         fig.text(0.02, 0.95, title, fontsize=9.5, fontweight="bold", va="center", parse_math=False)
-        if reg.points:
-            x = np.array([p.x for p in reg.points], dtype=float)
-            y = np.array([p.yi for p in reg.points], dtype=float)
-            w = 1.0 / np.array([max(p.vi, 1e-12) for p in reg.points], dtype=float)
+        points, left_out = plotted_points(reg.points)
+        if points:
+            x = np.array([p.x for p in points], dtype=float)
+            y = np.array([p.yi for p in points], dtype=float)
+            w = 1.0 / np.array([max(p.vi, 1e-12) for p in points], dtype=float)
             sizes = 20 + 280 * (w / w.max())
             ax.scatter(
                 x,
@@ -80,6 +82,8 @@ def render_bubble_svg(reg: MetaRegression, *, ylabel: str, title: str) -> str:
             )
         else:
             caption = f"Meta-regression {reg.status}; points are the studies (k = {reg.k})"
+        if left_out:
+            caption += f"; the {len(points)} with the most weight drawn"
         if not reg.points:
             ax.text(
                 0.5,

@@ -8,6 +8,7 @@ Missing numbers are ``None`` (never NaN) and templates print them as an em dash.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # evidence_records imports StudyEffect from here
@@ -36,6 +37,7 @@ class SourceFile:
     status: str  # loaded | skipped_duplicate | superseded | unreadable
     loaded_at: str  # ISO 8601, UTC
     message: str = ""
+    rows_flagged: int = 0  # loaded with a warning (row_flags)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,32 @@ class QuarantineCount:
     column_name: str
     rows: int
     example: str = ""  # one readable message for this rule, e.g. "row 7: baseline_grade=7 ..."
+
+
+@dataclass(frozen=True)
+class FlagCount:
+    """Loaded rows of one file flagged by one warning rule on one column."""
+
+    source_file: str
+    rule: str
+    column_name: str
+    rows: int
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class FlagSensitivityRow:
+    """One pooled group with all rows, or with its flagged final visits left out."""
+
+    analysis: str  # "all rows" | "flagged final visits left out"
+    intervention: str
+    outcome_scale: str
+    stratum: str
+    k_studies: int
+    n_left_out: int
+    mean_change: float | None
+    ci_lb: float | None
+    ci_ub: float | None
 
 
 @dataclass(frozen=True)
@@ -93,7 +121,7 @@ class PooledStratum:
     i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
     i2_ci_ub: float | None = None
 
-    @property
+    @cached_property  # asked once per study row of the stratum (a registry: thousands)
     def anchor(self) -> str:
         """The id of this result in the HTML report (pooled number -> its study rows)."""
         raw = "-".join(
@@ -330,6 +358,8 @@ class ReportContext:
     source_changes: tuple[SourceChange, ...] = ()
     estimate_changes: tuple[EstimateChange, ...] = ()
     rho_sensitivity: tuple[RhoRow, ...] = ()
+    flags: tuple[FlagCount, ...] = ()  # loaded rows with a warning, by file, rule, column
+    flag_sensitivity: tuple[FlagSensitivityRow, ...] = ()
     # the evidence partition this report shows: published and real patient-level data
     # (False), or synthetic data (True: only when the warehouse holds nothing else)
     synthetic: bool = False

@@ -20,6 +20,7 @@ from evidence.reporting.context import (
     SourceFile,
     StudyEffect,
 )
+from evidence.reporting.data_quality import read_data_quality
 from evidence.reporting.partition import has_partition, restrict_to_partition
 from evidence.reporting.plain import plain_summary
 from evidence.reporting.sof import build_sof
@@ -61,6 +62,7 @@ def read_report_context(
                 status=r["status"],
                 loaded_at=r["loaded_at"].astimezone(UTC).isoformat(timespec="seconds"),
                 message=r["message"] or "",
+                rows_flagged=int(r.get("rows_flagged") or 0),
             )
             for r in _records(con, "select * from ingest_log order by source_file, loaded_at")
         )
@@ -146,7 +148,7 @@ def read_report_context(
                 key=lambda r: FITZ_ORDER.get(r["fitzpatrick_type"], 9),
             )
         )
-        extra = analyses.read_analyses(con, run_id)
+        extra = analyses.read_analyses(con, run_id) | read_data_quality(con)
         odds_ratios = read_evidence.read_odds_ratios(con)
         evidence = {
             "evidence_base": read_evidence.read_evidence_base(con),
@@ -169,7 +171,7 @@ def read_report_context(
                 select study_id, any_value(data_origin),
                        'Patient-level rows from ' || string_agg(distinct source_file, ', '),
                        'file:' || any_value(source_file)
-                from patient_outcomes group by study_id
+                from patient_file_studies group by study_id
                 order by study_id
                 """,
             )

@@ -54,8 +54,8 @@ def read_evidence_base(con: duckdb.DuckDBPyConnection) -> EvidenceBase:
     patients = _rows(
         con,
         "patient_outcomes",
-        "select count(distinct study_id) as k, count(distinct study_id || '/' || subject_id) as n "
-        "from patient_outcomes",
+        "select count(distinct study_id) as k, count(*) as n "
+        "from (select distinct study_id, subject_id from patient_outcomes)",
     )
     designs: dict[str, int] = {}
     for s in studies:

@@ -11,7 +11,6 @@ label cannot inject HTML, links or table cells when the artifact is rendered.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,8 @@ from evidence.reporting.evidence_figures import (
 )
 from evidence.reporting.forest import render_forest_svg
 from evidence.reporting.grade import rules_table
+from evidence.reporting.pdf import start_pdf
+from evidence.reporting.plot_bounds import plotted_studies
 from evidence.reporting.tables import report_tables, to_csv
 
 SYNTHETIC_BANNER = "SYNTHETIC data only — not evidence"
@@ -65,7 +66,7 @@ class ReportPaths:
 
     html: Path
     markdown: Path
-    pdf: Path | None = None  # None when WeasyPrint is not installed
+    pdf: Path | None = None  # None when neither Chromium nor WeasyPrint is installed
     tables: tuple[Path, ...] = ()
 
 
@@ -147,43 +148,26 @@ def sof_records(ctx: ReportContext) -> list[dict[str, str]]:
     ]
 
 
-def render_pdf(html: str) -> bytes | None:
-    """The HTML report as PDF bytes via WeasyPrint, or None when it is not installed."""
-    try:
-        import weasyprint  # noqa: PLC0415 - optional and slow to import (~0.8 s)
-    except ImportError:
-        return None
-    # WeasyPrint warns once per SVG presentation attribute it does not style (thousands of
-    # lines per report); the PDF is still complete, so only its errors are worth showing.
-    logger = logging.getLogger("weasyprint")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        pdf: bytes = weasyprint.HTML(string=html, base_url=None).write_pdf()
-    finally:
-        logger.setLevel(level)
-    return pdf
-
-
 def write_report(ctx: ReportContext, out_dir: Path, *, pdf: bool = True) -> ReportPaths:
-    """Render the context and write ``report.html``, ``report.md``, ``report.pdf`` and the
-    tables as ``tables/*.csv`` into ``out_dir`` (the only function here that writes)."""
-    html, markdown = render_html(ctx), render_markdown(ctx)
-    pdf_bytes = render_pdf(html) if pdf else None
+    """Render the context and write ``report.html``, ``report.md``, ``report.pdf`` (the HTML
+    printed, see ``pdf``) and the tables as ``tables/*.csv`` into ``out_dir`` (the only
+    function here that writes)."""
+    html = render_html(ctx)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "tables").mkdir(exist_ok=True)
     html_path, md_path = out_dir / "report.html", out_dir / "report.md"
     html_path.write_text(html, encoding="utf-8")
-    md_path.write_text(markdown, encoding="utf-8")
-    pdf_path = None
-    if pdf_bytes is not None:
-        pdf_path = out_dir / "report.pdf"
-        pdf_path.write_bytes(pdf_bytes)
+    pdf_path = out_dir / "report.pdf" if pdf else None
+    printed = start_pdf(html, pdf_path) if pdf_path is not None else None
+    # Chromium prints in its own process meanwhile
+    md_path.write_text(render_markdown(ctx), encoding="utf-8")
     written = []
     for stem, (header, rows) in report_tables(ctx).items():
         path = out_dir / "tables" / f"{stem}.csv"
         path.write_text(to_csv(header, rows), encoding="utf-8")
         written.append(path)
+    if printed is not None and printed() is None:
+        pdf_path = None  # neither Chromium nor WeasyPrint is installed
     return ReportPaths(html=html_path, markdown=md_path, pdf=pdf_path, tables=tuple(written))
 
 
@@ -316,7 +300,8 @@ def _scale_short(outcome_scale: str) -> str:
     return _SCALE_SHORT.get(outcome_scale, outcome_scale)
 
 
-_FILTERS: dict[str, Callable[..., str]] = {
+_FILTERS: dict[str, Callable[..., Any]] = {
+    "plotted": plotted_studies,
     "num": f.fmt_num,
     "int": f.fmt_int,
     "pct": f.fmt_percent,

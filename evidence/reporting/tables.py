@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from evidence.reporting.context import PooledStratum, ReportContext
+from evidence.reporting.data_quality import data_quality_tables
 from evidence.reporting.evidence_tables import evidence_tables
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,9 +33,22 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([csv_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
+    # csv_cell inlined for the common cells (a registry's tables hold millions of them)
+    writer.writerows(
+        [
+            v
+            if type(v) in _PLAIN
+            else ("'" + v if v.startswith(FORMULA_START) else v)
+            if type(v) is str
+            else csv_cell(v)
+            for v in row
+        ]
+        for row in rows
+    )
     return buffer.getvalue()
+
+
+_PLAIN = frozenset({int, float, bool})
 
 
 def _strata(strata: Iterable[PooledStratum]) -> list[tuple[object, ...]]:
@@ -96,6 +110,7 @@ def report_tables(ctx: ReportContext) -> dict[str, Table]:
     every = (*ctx.overall, *ctx.by_severity, *ctx.by_skin_type, *ctx.by_skin_group)
     return {
         **evidence_tables(ctx),
+        **data_quality_tables(ctx),
         "summary_of_findings": (
             (
                 "comparison",

@@ -27,6 +27,7 @@ LAYERS = ("staging", "intermediate", "marts")
 _MATERIALIZED = re.compile(r"--\s*materialized:\s*(view|table)")
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 _INCREMENTAL = re.compile(r"--\s*incremental:\s*study_id")
+_CHUNKED = re.compile(r"--\s*chunks:\s*([0-9_]+)\s*patient rows")
 _COMMENT = re.compile(r"--[^\n]*")  # a relation named in a comment is not a dependency
 CHANGED_STUDIES = "changed_studies"
 STUDIES = "studies"  # the incremental models' parameter: the studies to compute, NULL for all
@@ -39,6 +40,7 @@ class Model:
     sql: str
     materialized: str  # view | table
     incremental: bool = False  # rows per study, recomputed for changed studies only
+    chunk_rows: int | None = None  # built for groups of studies of at most this many rows
 
     @property
     def parameters(self) -> set[str]:
@@ -58,7 +60,9 @@ def read_models(layers: tuple[str, ...] = LAYERS) -> list[Model]:
             name = entry.name.removesuffix(".sql")
             kind = found.group(1) if found else "view"
             incremental = kind == "table" and bool(_INCREMENTAL.search(sql))
-            models[name] = Model(name, layer, sql, kind, incremental)
+            chunked = _CHUNKED.search(sql) if incremental else None
+            chunk_rows = int(chunked.group(1).replace("_", "")) if chunked else None
+            models[name] = Model(name, layer, sql, kind, incremental, chunk_rows)
     code = {name: _COMMENT.sub("", model.sql) for name, model in models.items()}
     graph = {
         name: {
@@ -103,9 +107,12 @@ def build_models(
         else:
             if kind is not None:
                 con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {model.name}")
-            if model.incremental:
-                bound = {**bound, STUDIES: None}
-            con.execute(f"create {model.materialized} {model.name} as {model.sql}", bound)
+            if model.chunk_rows is not None:
+                _build_in_chunks(con, model, bound)
+            else:
+                if model.incremental:
+                    bound = {**bound, STUDIES: None}
+                con.execute(f"create {model.materialized} {model.name} as {model.sql}", bound)
         digests[model.name] = digest
     if digests:
         con.execute(
@@ -128,14 +135,57 @@ def _refresh_changed_studies(
     studies = [row[0] for row in con.sql(f"select study_id from {CHANGED_STUDIES}").fetchall()]
     if not studies:
         return
-    params = {**bound, STUDIES: studies}
-    con.execute(f"delete from {model.name} where list_contains(${STUDIES}, study_id)", params)
-    # the outer filter guards the model's own: a study's rows come from that study alone
     con.execute(
-        f"insert into {model.name} select * from ({model.sql}) "
-        f"where list_contains(${STUDIES}, study_id)",
-        params,
+        f"delete from {model.name} where list_contains(${STUDIES}, study_id)",
+        {**bound, STUDIES: studies},
     )
+    for chunk in _chunks(con, model, studies):
+        # the outer filter guards the model's own: a study's rows come from that study alone
+        con.execute(
+            f"insert into {model.name} select * from ({model.sql}) "
+            f"where list_contains(${STUDIES}, study_id)",
+            {**bound, STUDIES: chunk},
+        )
+
+
+def _build_in_chunks(
+    con: duckdb.DuckDBPyConnection, model: Model, bound: dict[str, object]
+) -> None:
+    """Build a model over the patient rows a group of studies at a time (``-- chunks: N
+    patient rows``): each query holds the hash tables of one group's rows only, so a
+    registry of ten million rows needs no more memory than one of a few million."""
+    studies = [row[0] for row in con.sql(f"select study_id from {STUDY_ROWS}").fetchall()]
+    chunks = _chunks(con, model, studies) or [[]]
+    con.execute(f"create table {model.name} as {model.sql}", {**bound, STUDIES: chunks[0]})
+    for chunk in chunks[1:]:
+        con.execute(f"insert into {model.name} {model.sql}", {**bound, STUDIES: chunk})
+
+
+#: Patient rows loaded per study (from the loads' record of each file's studies).
+STUDY_ROWS = "(select study_id, sum(rows_loaded) as n from patient_file_studies group by 1)"
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, model: Model, studies: list[str]) -> list[list[str]]:
+    """``studies`` in groups of at most ``model.chunk_rows`` patient rows (a study larger
+    than that is a group of its own); one group when the model is not chunked."""
+    if model.chunk_rows is None:
+        return [studies] if studies else []
+    sizes = dict(
+        con.execute(
+            f"select study_id, n from {STUDY_ROWS} where list_contains($studies, study_id)",
+            {"studies": studies},
+        ).fetchall()
+    )
+    chunks: list[list[str]] = []
+    rows = 0
+    for study in sorted(studies):
+        size = int(sizes.get(study, 0))
+        if not chunks or (rows + size > model.chunk_rows and chunks[-1]):
+            chunks.append([])
+            rows = 0
+        chunks[-1].append(study)
+        rows += size
+    return chunks
 
 
 def _digest(model: Model, bound: dict[str, object]) -> str:

@@ -30,6 +30,11 @@ from evidence.errors import WarehouseBusyError
 #: checking pass of a 10M-row CSV ~2 s (+6% of the run; Parquet +2%). At 500 MB the 10M peak
 #: is ~770 MB: 11-25% above the 1M one (benchmarks/run.py).
 MEMORY_LIMIT = os.environ.get("SCAR_EVIDENCE_DUCKDB_MEMORY", "400MB")
+#: The cap while a patient file's checking pass stores its rows (``patient_pass``): the pass
+#: writes the rows in file order, and under 400 MB DuckDB spills the batches waiting for
+#: their turn (a 10M-row CSV's pass: ~27 s at 400 MB, ~16-18 s at 700 MB). Python holds
+#: little then (the pooling's frames come later), and the cap is set back after the pass.
+PASS_MEMORY_LIMIT = os.environ.get("SCAR_EVIDENCE_DUCKDB_PASS_MEMORY", "700MB")
 DUCKDB_CONFIG = {"threads": 2, "memory_limit": MEMORY_LIMIT}
 
 

@@ -12,8 +12,13 @@ from dataclasses import dataclass
 import duckdb
 
 from evidence.warehouse.readers import normalise_header
-from evidence.warehouse.sql_contract import quote, sql_literal
-from schemas.privacy import RECORD_NUMBER_PATTERN, VALUE_PATTERNS, identifier_category
+from evidence.warehouse.sql_cells import quote, sql_literal
+from schemas.privacy import (
+    BARE_RECORD_NUMBER_PATTERN,
+    HARMLESS_CODE_PATTERN,
+    VALUE_PATTERNS,
+    identifier_category,
+)
 from schemas.raw import PatientOutcomes
 
 
@@ -60,19 +65,27 @@ def name_findings(headers: list[str]) -> tuple[list[IdentifierFinding], list[str
     return findings, scanned
 
 
-def cells_identify_sql(headers: list[str]) -> str:
-    """SQL true when any of these columns' cells (in the row) holds a direct identifier."""
-    return " or ".join(_matches(h) for h in headers) or "false"
+def cells_identify_sql(headers: list[str], pseudonyms: frozenset[str] = frozenset()) -> str:
+    """SQL true when any of these columns' cells (in the row) holds a direct identifier.
+
+    ``pseudonyms``: contract columns the source declared as study pseudonyms (a bare number
+    there is not taken for a record number)."""
+    return " or ".join(_matches(h, pseudonyms) for h in headers) or "false"
 
 
-def _matches(header: str) -> str:
+def _matches(header: str, pseudonyms: frozenset[str]) -> str:
     cell = f"lower({quote(header)})"
     record = (
-        f" or regexp_matches({cell}, {sql_literal(RECORD_NUMBER_PATTERN)})"
-        if _is_subject(header)
+        f" or regexp_matches({cell}, {sql_literal(BARE_RECORD_NUMBER_PATTERN)})"
+        if _bare_number_is_record(header, pseudonyms)
         else ""
     )
-    return f"(regexp_matches({cell}, {sql_literal(_ANY_PATTERN)}){record})"
+    # CASE: the patterns run only on cells that are not plainly a harmless code
+    harmless = f"regexp_full_match({quote(header)}, {sql_literal(HARMLESS_CODE_PATTERN)})"
+    return (
+        f"(case when {harmless} then false "
+        f"else regexp_matches({cell}, {sql_literal(_ANY_PATTERN)}){record} end)"
+    )
 
 
 _ANY_PATTERN = "|".join(f"(?:{pattern})" for pattern in VALUE_PATTERNS.values())
@@ -83,6 +96,7 @@ def find_identifiers(
     raw_view: str,
     headers: list[str],
     stream: str | None = None,
+    pseudonyms: frozenset[str] = frozenset(),
 ) -> list[IdentifierFinding]:
     """Every identifying column of the staged file, by name or by content.
 
@@ -92,13 +106,13 @@ def find_identifiers(
     if not scanned:
         return findings
     if stream is not None:
-        flags = ", ".join(f"bool_or({_matches(h)})" for h in scanned)
+        flags = ", ".join(f"bool_or({_matches(h, pseudonyms)})" for h in scanned)
         found = con.execute(f"select {flags} from {stream}").fetchall()[0]
         scanned = [h for h, hit in zip(scanned, found, strict=True) if hit]
         if not scanned:
             return findings
     # The first row of each column matching any identifier pattern.
-    aggregates = ", ".join(f"min(_row) filter (where {_matches(h)})" for h in scanned)
+    aggregates = ", ".join(f"min(_row) filter (where {_matches(h, pseudonyms)})" for h in scanned)
     first_rows = con.execute(f"select {aggregates} from {raw_view}").fetchall()[0]
     for header, row in zip(scanned, first_rows, strict=True):
         if row is None:
@@ -106,19 +120,26 @@ def find_identifiers(
         (value,) = con.execute(
             f"select lower({quote(header)}) from {raw_view} where _row = $row", {"row": row}
         ).fetchall()[0]
-        findings.append(IdentifierFinding(header, f"holds {_kind(value, header)}", int(row)))
+        kind = _kind(value, header, pseudonyms)
+        findings.append(IdentifierFinding(header, f"holds {kind}", int(row)))
     return findings
 
 
-def _is_subject(header: str) -> bool:
-    return normalise_header(header) == "subject_id"
+def _bare_number_is_record(header: str, pseudonyms: frozenset[str]) -> bool:
+    """A bare long number is a record number in ``subject_id``, unless declared a pseudonym."""
+    name = normalise_header(header)
+    return name == "subject_id" and name not in pseudonyms
 
 
-def _kind(value: str, header: str) -> str:
+def _kind(value: str, header: str, pseudonyms: frozenset[str]) -> str:
     """Which kind of identifier a matching value holds (for the message)."""
     for kind, pattern in VALUE_PATTERNS.items():
         if re.search(pattern, value):
             return kind
-    if _is_subject(header) and re.search(RECORD_NUMBER_PATTERN, value):
-        return "a medical record number"
+    if _bare_number_is_record(header, pseudonyms) and re.search(BARE_RECORD_NUMBER_PATTERN, value):
+        return (
+            "a medical record number (a bare number of seven or more digits; if the study "
+            "assigned these numbers, declare subject_id as study pseudonyms in a manifest "
+            "beside the file)"
+        )
     return "an identifier"

@@ -13,15 +13,17 @@ import duckdb
 from evidence.warehouse.connect import connect_read
 
 FORMATS = ("parquet", "csv")
+#: Views that are rows rather than summaries (millions in a registry): query them instead.
+NOT_EXPORTED = frozenset({"patient_outcomes", "int_patient_final_visits"})
 
 
 def list_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every view of the warehouse (the analyst contract), by name."""
+    """Every view of the warehouse (the analyst contract) but the row-level ones, by name."""
     rows = con.sql(
         "select table_name from information_schema.tables "
         "where table_schema = 'main' and table_type = 'VIEW' order by table_name"
     ).fetchall()
-    return [name for (name,) in rows]
+    return [name for (name,) in rows if name not in NOT_EXPORTED]
 
 
 def export_views(warehouse: Path, out_dir: Path, output_format: str) -> list[tuple[Path, int]]:

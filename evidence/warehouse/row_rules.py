@@ -17,12 +17,11 @@ from schemas.vocab import ROB_DOMAINS
 KEYS = {"patient": PATIENT_KEY, "study": STUDY_KEY, "risk_of_bias": RISK_OF_BIAS_KEY}
 
 
-def apply_row_rules(
-    con: duckdb.DuckDBPyConnection, source_file: str, layout: str, valid: str, failed: str
-) -> None:
-    """Add the failures of every cross-row rule to ``failed``."""
+def apply_file_rules(con: duckdb.DuckDBPyConnection, layout: str, valid: str, failed: str) -> None:
+    """Add to ``failed`` the failures of every rule over the rows of one file (``valid``: a
+    relation of its rows that passed, with ``source_row``); keys already loaded from other
+    files are the load's (:func:`fail_keys_in_warehouse`)."""
     fail_repeated_keys(con, layout, valid, failed)
-    fail_keys_in_warehouse(con, source_file, layout, valid, failed)
     if layout == "patient":
         fail_unpaired_split_face_rows(con, valid, failed)
     elif layout == "study":
@@ -40,16 +39,25 @@ def _key(layout: str) -> tuple[tuple[str, ...], str, str]:
 def fail_repeated_keys(
     con: duckdb.DuckDBPyConnection, layout: str, valid: str, failed: str
 ) -> None:
-    """``unique_key``: every row whose key another row of the file has too."""
+    """``unique_key``: every row whose key another row of the file has too.
+
+    The rows are grouped by a 64-bit hash of the key (one integer: a registry's ten million
+    keys group several times faster than by the four columns); the few rows whose hash
+    repeats are then grouped by the key itself, so a hash collision refuses nothing."""
     key_columns, keys, label = _key(layout)
+    hashed = f"hash({', '.join(key_columns)})"
     repeated = " and ".join(f"v.{k} is not distinct from d.{k}" for k in key_columns)
     con.execute(
         f"""
         insert into {failed}
+        with candidates as (
+            select * from {valid}
+            where {hashed} in (select {hashed} from {valid} group by all having count(*) > 1)
+        )
         select v.source_row, $label, concat_ws('|', {keys}),
                'unique_key', 'another row of this file has the same key (' || $label || ')'
-        from {valid} v
-        semi join (select {", ".join(key_columns)} from {valid} group by all
+        from candidates v
+        semi join (select {", ".join(key_columns)} from candidates group by all
                    having count(*) > 1) d
             on {repeated}
         """,

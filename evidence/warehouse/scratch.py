@@ -1,20 +1,17 @@
-"""Validate many files at once without a second writer on the build file.
+"""Validate files in other processes (a Dask cluster): each in its own scratch DuckDB file.
 
-:func:`evidence.warehouse.load.validate_file` writes staging tables, so it cannot run in
-several threads or processes against the run's build file (DuckDB allows one writer). Here
-each file is validated in its **own scratch DuckDB file**, concurrently; the serialized load
-step then attaches that scratch file to the build file (:func:`adopted`) and calls
-:func:`~evidence.warehouse.load.load_file` there. Only the load step ever opens the build file.
+A run validates its files in its build file, concurrently in threads of its own process: the
+pass that validates a patient file writes its rows there, into their final table. Worker
+processes cannot open the build file (DuckDB allows one process), so with a process-based
+task runner each file is validated in its **own scratch DuckDB file**; the serialized load
+step then attaches that scratch file to the build file (:func:`adopted`), copies a patient
+file's table of rows into it (one more write of every row: the price of using more
+processes) and loads from there.
 
-Two checks of ``validate_file`` read the warehouse, and the scratch file sees it only as it
-was when the run started. Both are repeated at load time against the build file, which then
-holds exactly what a one-file-at-a-time run would have seen:
-
-* a file whose content is already in ``ingest_log`` (``unchanged``/``duplicate_content``);
-  the scratch file gets a snapshot of ``ingest_log``, and :func:`recheck_seen_content` catches
-  a duplicate loaded earlier in the same run;
-* ``unique_key_in_warehouse``: :func:`recheck_warehouse_keys` reruns the rule against the
-  build file's tables.
+The scratch file gets a snapshot of the published ``ingest_log`` (for the files already
+loaded); the load repeats the checks that read the warehouse against the build file, which
+then holds what a one-file-at-a-time run would have seen (``unchanged``/``duplicate_content``
+and ``unique_key_in_warehouse``).
 """
 
 from __future__ import annotations
@@ -29,15 +26,10 @@ from pathlib import Path
 import duckdb
 
 from evidence.warehouse import connect
-from evidence.warehouse.load import (
-    STAGING,
-    ValidatedFile,
-    seen_content,
-    stage_failed_rows,
-)
-from evidence.warehouse.load import validate_file as validate_in
-from evidence.warehouse.row_rules import fail_keys_in_warehouse
+from evidence.warehouse.staging import STAGING
 from evidence.warehouse.tables import ensure_tables, has_table
+from evidence.warehouse.validate import ValidatedFile
+from evidence.warehouse.validate import validate_file as validate_in
 
 LOG_SNAPSHOT = "ingest_log.parquet"
 SCRATCH_ALIAS = "scratch"
@@ -92,7 +84,7 @@ def validate_isolated(
         ensure_tables(con)
         if (scratch / LOG_SNAPSHOT).exists():  # none: no warehouse yet, nothing ingested
             con.execute(
-                "insert into ingest_log select * from read_parquet($path)",
+                "insert into ingest_log by name select * from read_parquet($path)",
                 {"path": str(scratch / LOG_SNAPSHOT)},
             )
         return validate_in(con, landing, source_file, strict=strict)
@@ -102,15 +94,13 @@ def validate_isolated(
 def adopted(
     con: duckdb.DuckDBPyConnection, scratch: Path, validated: ValidatedFile
 ) -> Iterator[ValidatedFile]:
-    """Give ``con`` (the build file) a scratch file's staging, rechecked, for one load.
+    """Give ``con`` (the build file) a scratch file's staging for one load.
 
     Yields the file as :func:`~evidence.warehouse.load.load_file` should see it: its staging
-    relations are read (and the recheck's refusals added) where they are, in the scratch file
-    attached to the build file, so nothing is copied into the build file but what the load
-    publishes; the checked rows, as many as the file has, are written once more only into
-    ``patient_outcomes``. The scratch file is detached when the block ends.
+    relations are read where they are, in the scratch file attached to the build file; the
+    load copies a patient file's rows into the build file. The scratch file is detached when
+    the block ends.
     """
-    validated = recheck_seen_content(con, validated)
     if validated.staged is None:
         yield validated
         return
@@ -119,34 +109,6 @@ def adopted(
         {"path": str(scratch_file_for(scratch, validated.source_file))},
     )
     try:
-        validated = replace(validated, staging=f"{SCRATCH_ALIAS}.{STAGING}")
-        recheck_warehouse_keys(con, validated)
-        stage_failed_rows(con, validated.staged, validated.tag, validated.staging)
-        yield validated
+        yield replace(validated, staging=f"{SCRATCH_ALIAS}.{STAGING}")
     finally:
         con.execute(f"detach {SCRATCH_ALIAS}")
-
-
-def recheck_seen_content(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> ValidatedFile:
-    """Skip a file whose content was loaded earlier in this run (under another name)."""
-    if validated.staged is None:
-        return validated
-    seen = seen_content(con, validated.source_file, validated.sha256)
-    if seen is None:
-        return validated
-    status, message = seen
-    return replace(validated, staged=None, skip_status=status, message=message)
-
-
-def recheck_warehouse_keys(con: duckdb.DuckDBPyConnection, validated: ValidatedFile) -> None:
-    """Rerun ``unique_key_in_warehouse`` against the build file's tables."""
-    staged = validated.staged
-    if staged is None:
-        return
-    valid, failed = (f"{validated.staging}.{kind}_{validated.tag}" for kind in ("valid", "failed"))
-    if con.execute(
-        f"select count(*) from {failed} where rule in ('required_column', 'direct_identifier', "
-        "'unknown_column')"
-    ).fetchall()[0][0]:
-        return  # a refused file: its rows were never validated one by one
-    fail_keys_in_warehouse(con, validated.source_file, staged.layout, valid, failed)

@@ -8,6 +8,8 @@ Every failure becomes a :class:`~evidence.errors.RowFailure`-shaped record.
 
 from __future__ import annotations
 
+import copy
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +21,13 @@ import pyarrow as pa_arrow
 
 from evidence.errors import UnreadableFileError
 from evidence.warehouse.readers import normalise_header, read_raw
-from evidence.warehouse.sql_contract import CAST_RULES, cast_columns
+from evidence.warehouse.sql_cells import CAST_RULES, cast_columns, quote
 from evidence.warehouse.tables import contract_columns
 from schemas.privacy import AGE_COLUMN
-from schemas.raw import DEFAULTED_COLUMNS, LAYOUTS, RULE_COLUMNS
+from schemas.raw import DEFAULTED_COLUMNS, LAYOUTS, RULE_COLUMNS, severity
 
+#: Schema of the staging relations (``<kind>_<tag>``) of the files being validated.
+STAGING = "_ingest"
 BATCH_ROWS = 250_000
 FAILURE_COLUMNS = ["row_number", "column_name", "value", "rule", "message"]
 SUPPORTED_SUFFIXES = {".csv", ".parquet", ".xlsx"}
@@ -58,6 +62,13 @@ class StagedFile:
     headers: tuple[str, ...] = ()  # as in the file, in order
     redacted: tuple[str, ...] = ()  # headers refused as direct identifiers
     stream: str | None = None  # the rows in file order without _row (see readers.RawFile)
+    #: Parquet: the rows in file order with the file's own types, and those types by header
+    #: (a CSV is read as text: its failing rows keep their cells as they were written)
+    typed_stream: str | None = None
+    input_types: dict[str, str] | None = None
+    pseudonyms: frozenset[str] = frozenset()  # columns its manifest declares study pseudonyms
+    #: (row, column, value, rule, message) of cells the reader could not read (readers.RawFile)
+    cell_failures: tuple[tuple[int, str, str, str, str], ...] = ()
 
 
 def detect_layout(headers: list[str]) -> str | None:
@@ -87,8 +98,8 @@ def stage_file(
             "file has stratum_kind and citation columns, a risk-of-bias file a rob_tool "
             "column",
         )
-    malformed = con.sql(f"select count(*) from {table}_malformed").fetchall()[0][0]
-    rows_in = None if raw.rows is None else raw.rows + malformed
+    refused = con.sql(f"select count(*) from {table}_lines").fetchall()[0][0]
+    rows_in = None if raw.rows is None else raw.rows + refused
     contract = [name for name, _, _ in contract_columns(LAYOUTS[layout])]
     mapping: dict[str, str] = {}
     unknown: list[str] = []
@@ -112,6 +123,9 @@ def stage_file(
         raw.notes,
         tuple(headers),
         stream=raw.stream,
+        typed_stream=raw.typed_stream,
+        input_types=raw.types,
+        cell_failures=raw.cell_failures,
     )
 
 
@@ -124,17 +138,27 @@ def typed_select(staged: StagedFile) -> str:
 
 
 def validate_batches(
-    con: duckdb.DuckDBPyConnection, staged: StagedFile, batch_rows: int = BATCH_ROWS
-) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Yield (valid rows, failures) per batch; valid rows are parsed by the contract."""
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedFile,
+    batch_rows: int = BATCH_ROWS,
+    *,
+    strict: bool = False,
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """Yield (valid rows, failures, flags) per batch; valid rows are parsed by the contract.
+
+    ``flags`` (``row_number``, ``rule``) lists the checks of severity ``warning`` that valid
+    rows break; with ``strict`` those checks are errors, among the failures."""
     model = LAYOUTS[staged.layout]
-    descriptions = {
-        name: (col.description or "") for name, col in model.to_schema().columns.items()
-    }
+    schema = model.to_schema()
+    if strict:
+        schema = copy.deepcopy(schema)
+        for check in schema.checks:
+            check.raise_warning = False
+    descriptions = {name: (col.description or "") for name, col in schema.columns.items()}
     types = {name: typ for name, typ, _ in contract_columns(model)}
     reader_con = con.cursor()  # the reader owns its connection while the caller inserts
     try:
-        yield from _validate_stream(reader_con, staged, model, descriptions, types, batch_rows)
+        yield from _validate_stream(reader_con, staged, schema, descriptions, types, batch_rows)
     finally:
         reader_con.close()
 
@@ -142,11 +166,11 @@ def validate_batches(
 def _validate_stream(
     con: duckdb.DuckDBPyConnection,
     staged: StagedFile,
-    model: type[pa.DataFrameModel],
+    schema: pa.DataFrameSchema,
     descriptions: dict[str, str],
     types: dict[str, str],
     batch_rows: int,
-) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
     reader = con.sql(typed_select(staged)).to_arrow_reader(batch_rows)
     for batch in reader:
         frame = batch.to_pandas(types_mapper=_ARROW_TO_PANDAS.get).set_index("row_number")
@@ -154,7 +178,9 @@ def _validate_stream(
         failures = [_cast_failures(frame, flag_columns, types, staged)]
         data = frame.drop(columns=flag_columns)
         try:
-            parsed = model.validate(data, lazy=True)
+            with warnings.catch_warnings():  # warnings are collected below, as flags
+                warnings.simplefilter("ignore", pa.errors.SchemaWarning)
+                parsed = schema.validate(data, lazy=True)
             schema_failures = pd.DataFrame(columns=FAILURE_COLUMNS)
         except pa.errors.SchemaErrors as errors:
             parsed = errors.data
@@ -168,7 +194,24 @@ def _validate_stream(
         found = found.drop_duplicates(["row_number", "column_name"], keep="first")
         bad_rows = set(found["row_number"].tolist())
         valid = parsed.loc[~parsed.index.isin(bad_rows)]
-        yield valid, found
+        yield valid, found, _warnings(schema, valid)
+
+
+def _warnings(schema: pa.DataFrameSchema, valid: pd.DataFrame) -> pd.DataFrame:
+    """(row_number, rule) of each check of severity ``warning`` that a valid row breaks."""
+    flagged = [
+        pd.DataFrame(
+            {
+                "row_number": valid.index[~check(valid).check_output.to_numpy(bool)],
+                "rule": check.name,
+            }
+        )
+        for check in schema.checks
+        if severity(check) == "warning" and len(valid)
+    ]
+    if not flagged:
+        return pd.DataFrame({"row_number": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)})
+    return pd.concat(flagged, ignore_index=True)
 
 
 def _cast_failures(
@@ -229,3 +272,22 @@ def _row_check(reported: str) -> tuple[str, str]:
                 if check.error:
                     _ROW_CHECKS[check.error] = pair
     return _ROW_CHECKS.get(reported, (reported, reported))
+
+
+def drop_staging(con: duckdb.DuckDBPyConnection, tag: str) -> None:
+    """Drop every staging relation of one file in this database's ``_ingest``."""
+    params = {"pattern": f"%\\_{tag}%"}
+    where = (
+        f"where database_name = current_database() and schema_name = '{STAGING}' "
+        "and {name} like $pattern escape '\\'"
+    )
+    views = con.execute(
+        f"select view_name from duckdb_views() {where.format(name='view_name')}", params
+    ).fetchall()
+    tables = con.execute(
+        f"select table_name from duckdb_tables() {where.format(name='table_name')}", params
+    ).fetchall()
+    for (view,) in views:
+        con.execute(f"drop view if exists {STAGING}.{quote(view)}")
+    for (table,) in tables:
+        con.execute(f"drop table if exists {STAGING}.{quote(table)}")

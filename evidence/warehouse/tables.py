@@ -1,7 +1,8 @@
 """Base tables of the warehouse.
 
-``patient_outcomes`` and ``study_arms`` are derived from the Pandera contracts (one source of
-truth for names and types) plus lineage columns; the bookkeeping tables live in ``ddl/*.sql``.
+``study_arms`` and the columns of ``patient_outcomes`` (a view over one table per patient
+file, see ``patient_files``) are derived from the Pandera contracts (one source of truth for
+names and types) plus lineage columns; the bookkeeping tables live in ``ddl/*.sql``.
 """
 
 from __future__ import annotations
@@ -50,14 +51,25 @@ def table_ddl(table: str, model: type[pa.DataFrameModel]) -> str:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every base table that does not exist yet."""
+    """Create every base table (and the patient rows' views) that does not exist yet."""
+    from evidence.warehouse import patient_files  # noqa: PLC0415 - it builds on this module
+    from evidence.warehouse.sql_cells import vocabulary_ddl  # noqa: PLC0415
+    from evidence.warehouse.staging import STAGING  # noqa: PLC0415
+
+    for schema in (STAGING, patient_files.SCHEMA):  # made here, once: not by concurrent steps
+        con.execute(f"create schema if not exists {schema}")
+    for statement in vocabulary_ddl("patient"):
+        con.execute(statement)
     for layout, table in TARGET_TABLES.items():
-        con.execute(table_ddl(table, LAYOUTS[layout]))
-        _add_new_columns(con, table, LAYOUTS[layout])
+        if layout != "patient":  # patient rows: a table per file, see patient_files
+            con.execute(table_ddl(table, LAYOUTS[layout]))
+            _add_new_columns(con, table, LAYOUTS[layout])
     ddl = resources.files("evidence.warehouse") / "ddl"
     for entry in sorted(ddl.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".sql"):
             con.execute(entry.read_text(encoding="utf-8"))
+    patient_files.migrate_patient_table(con)
+    patient_files.refresh_views(con)
 
 
 def _add_new_columns(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evidence.warehouse.load import check_file
+from evidence.warehouse.validate import check_file
 from schemas.raw import STUDY_KEY
 from schemas.vocab import ROB_DOMAINS, RobTool
 

@@ -19,7 +19,9 @@ def test_flow_loads_synthetic_examples_publishes_warehouse_and_writes_report(
 ) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     reports = tmp_path / "reports"
-    result = evidence_pipeline(landing=str(landing), warehouse=str(warehouse), reports=str(reports))
+    result = evidence_pipeline(
+        landing=str(landing), warehouse=str(warehouse), reports=str(reports), pdf=True
+    )
     assert warehouse.exists()
     assert not (tmp_path / "warehouse.build.duckdb").exists()
     assert result.files.html.is_file()

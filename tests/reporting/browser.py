@@ -14,16 +14,12 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Route, sync_playwright
 
+from evidence.reporting.pdf import CHROMIUM_FLAGS
+
 CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The flags this machine kind needs, as report.pdf's printer uses them (Playwright adds
+# its own headless mode).
+LAUNCH_ARGS = [f for f in CHROMIUM_FLAGS if f not in {"--headless", "--no-pdf-header-footer"}]
 INSTALL_HINT = f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh"
 
 

@@ -73,6 +73,7 @@ def test_source_table_rows_equal_the_ingest_log(ctx):
             str(s.rows_in),
             str(s.rows_loaded),
             str(s.rows_quarantined),
+            str(s.rows_flagged),
             s.status,
             "—",
         ]

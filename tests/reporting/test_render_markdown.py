@@ -61,6 +61,7 @@ def test_source_and_quarantine_tables_equal_the_ingest_log(ctx):
             str(s.rows_in),
             str(s.rows_loaded),
             str(s.rows_quarantined),
+            str(s.rows_flagged),
             s.status,
         ]
         for s in ctx.sources

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from evidence.reporting import render_html, render_markdown, write_report
+from evidence.reporting.pdf import write_pdf
 
 
 def test_write_report_writes_what_the_renderers_return(ctx, tmp_path):
@@ -27,7 +28,15 @@ def test_every_table_is_written_as_csv_with_its_header(ctx, tmp_path):
         assert all(header), path.name
 
 
-def test_pdf_is_written_when_weasyprint_is_installed(ctx, tmp_path):
+def test_pdf_is_the_html_printed_by_chromium(ctx, tmp_path):
     paths = write_report(ctx, tmp_path)
     assert paths.pdf is not None
     assert paths.pdf.read_bytes().startswith(b"%PDF-")
+    assert b"Chrom" in paths.pdf.read_bytes()[:4096] + paths.pdf.read_bytes()[-4096:]
+
+
+def test_pdf_falls_back_to_weasyprint_without_chromium(ctx, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCAR_EVIDENCE_CHROMIUM", str(tmp_path / "no-such-browser"))
+    (tmp_path / "r.html").write_text(render_html(ctx), encoding="utf-8")
+    assert write_pdf(tmp_path / "r.html", tmp_path / "r.pdf") == "weasyprint"
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")

@@ -25,6 +25,9 @@ def test_bad_file_gives_its_listed_error(case: dict, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
     shutil.copy(CORPUS / case["file"], landing)
+    manifest = CORPUS / f"{case['file']}.manifest.json"
+    if manifest.exists():
+        shutil.copy(manifest, landing)
     warehouse = tmp_path / "w.duckdb"
     (outcome,) = ingest(landing, warehouse)
 
@@ -61,6 +64,29 @@ def test_bad_file_gives_its_listed_error(case: dict, tmp_path: Path) -> None:
         secret = case["redacted"]
         assert not any(secret in (r[4] or "") or secret in (r[5] or "") for r in found)
         assert rows(warehouse, "select count(*) from patient_outcomes") == [(0,)]
+    flagged = rows(warehouse, "select coalesce(rows_flagged, 0) from ingest_log")[0][0]
+    flags = rows(warehouse, "select row_number, column_name, rule, value, message from row_flags")
+    assert flagged == case.get("rows_flagged", 0) == len({f[0] for f in flags})
+    assert sorted(f[:4] for f in flags) == sorted(tuple(f) for f in case.get("flags", []))
+    for f in flags:
+        assert f[4].startswith(f"row {f[0]}: "), f[4]
     if "stored_ages" in case:
         ages = rows(warehouse, "select age_years from patient_outcomes order by source_row")
         assert [a[0] for a in ages] == case["stored_ages"]
+
+
+STRICT_CASES = [c for c in CASES if "strict_failures" in c]
+
+
+@pytest.mark.parametrize("case", STRICT_CASES, ids=[c["file"] for c in STRICT_CASES])
+def test_strict_run_quarantines_what_a_warning_flags(case: dict, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(CORPUS / case["file"], landing)
+    warehouse = tmp_path / "w.duckdb"
+    (outcome,) = ingest(landing, warehouse, strict=True)
+    assert outcome.rows_flagged == 0
+    assert outcome.rows_quarantined == len(case["strict_failures"])
+    found = rows(warehouse, "select row_number, column_name, rule from quarantine")
+    assert sorted(found) == sorted(tuple(f) for f in case["strict_failures"])
+    assert rows(warehouse, "select count(*) from row_flags") == [(0,)]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence.warehouse.load import discover_files
+from evidence.warehouse.files import discover_files
 from tests.helpers import ingest, rows
 
 GOLDEN_FIXTURE = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evidence.warehouse.load import check_file
+from evidence.warehouse.validate import check_file
 from tests.helpers import ingest, rows
 
 PATIENT_HEADER = (
@@ -103,6 +103,29 @@ def test_rerun_of_same_files_adds_no_rows(landing: Path, tmp_path: Path) -> None
     assert again == snapshot
 
 
+def test_manifest_added_after_a_refusal_reads_the_same_file_again(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    write(
+        empty_landing / "registry.csv",
+        PATIENT_HEADER
+        + "S1,10000001,microneedling,IV,boxcar,3,2,3,12,,\n"
+        + "S1,10000002,microneedling,IV,boxcar,3,2,3,12,,\n",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    (refused,) = ingest(empty_landing, warehouse)
+    assert (refused.rows_loaded, refused.rows_quarantined) == (0, 2)
+    write(empty_landing / "registry.csv.manifest.json", '{"study_pseudonyms": ["subject_id"]}')
+    (again,) = ingest(empty_landing, warehouse)
+    assert (again.status, again.rows_loaded, again.rows_quarantined) == ("loaded", 2, 0)
+    assert rows(warehouse, "select status, manifest from ingest_log") == [
+        ("loaded", '{"study_pseudonyms": ["subject_id"]}')
+    ]
+    assert rows(warehouse, "select count(*) from quarantine") == [(0,)]
+    (third,) = ingest(empty_landing, warehouse)
+    assert third.status == "unchanged"
+
+
 def test_changed_file_under_same_name_supersedes_its_earlier_version(
     empty_landing: Path, tmp_path: Path
 ) -> None:
@@ -169,6 +192,27 @@ def test_malformed_line_deep_in_a_large_file_is_quarantined_and_the_rest_loads(
         (0,)
     ]
     assert rows(warehouse, "select max(source_row) from patient_outcomes") == [(40_000,)]
+
+
+def test_a_line_longer_than_duckdb_reads_refuses_that_line_and_the_rest_loads(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    """A 3 MB cell is over DuckDB's line limit (the file is then read line by line) and over
+    the csv module's field limit, which used to stop the whole run."""
+    header = PATIENT_HEADER.rstrip("\n") + ",notes\n"
+    lines = [f"S1,p{i},microneedling,IV,boxcar,3,2,3,12,30,20,fine\n" for i in range(1, 4)]
+    lines[1] = lines[1].replace("fine", "word " * 600_000)
+    write(empty_landing / "site.csv", header + "".join(lines))
+    warehouse = tmp_path / "w.duckdb"
+    (outcome,) = ingest(empty_landing, warehouse)
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_quarantined) == ("loaded", 2, 1)
+    ((row, column, value, rule, message),) = rows(
+        warehouse, "select row_number, column_name, value, rule, message from quarantine"
+    )
+    assert (row, column, rule) == (2, "notes", "oversized_cell")
+    assert value.endswith("(3,000,000 characters)")
+    assert len(value) < 300
+    assert "cell of 3,000,000 characters" in message
 
 
 def test_missing_required_column_quarantines_every_row(empty_landing: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ analysts can query them (computed here, in the build, not when the report is rea
 | ``fct_safety_pooled``, ``fct_safety_studies`` | :mod:`.safety` (PIH logit-pooled, erythema) |
 | ``fct_skin_class_subgroups`` | :mod:`.skin_class` (population skin types, between studies) |
 | ``fct_rho_sensitivity`` | :mod:`.sensitivity` (rho 0.2 / 0.5 / 0.8) |
+| ``fct_flag_sensitivity`` | :mod:`.flag_sensitivity` (flagged final visits left out) |
 | ``fct_pooled_history`` | :mod:`.history` (appended per run) |
 """
 
@@ -21,6 +22,7 @@ import pandas as pd
 
 from evidence.warehouse.analyses import (
     comparisons,
+    flag_sensitivity,
     history,
     metaregression,
     responders,
@@ -86,6 +88,12 @@ def write_analyses(
         "fct_rho_sensitivity",
         sensitivity.DDL,
         sensitivity.rho_sensitivity(arms, settings, rho),
+    )
+    replace_table(
+        con,
+        "fct_flag_sensitivity",
+        flag_sensitivity.DDL,
+        flag_sensitivity.flag_sensitivity(arms, settings),
     )
     if run_id is not None:
         history.append_history(con, run_id)

@@ -35,8 +35,7 @@ select study_id, any_value(fitzpatrick_types) as skin, any_value(data_origin) as
        0 as erythema_n, bool_or(data_origin = 'synthetic') as synthetic
 from stg_study_arms
 where intervention <> 'control' and (pih_events is not null or erythema_days is not null)
-  -- distinct: a hash of the patient-level studies, not of every final visit
-  and study_id not in (select distinct study_id from int_patient_final_visits)
+  and study_id not in (select study_id from int_patient_cells)
 group by study_id
 """
 STUDY_DDL = """

@@ -13,5 +13,9 @@ create table if not exists ingest_log (
     message varchar,
     run_id varchar not null,
     loaded_at timestamp with time zone not null,
+    manifest varchar,                    -- what the file's manifest declares, JSON (e.g. study pseudonyms)
+    rows_flagged bigint,                 -- rows loaded with a warning (listed in row_flags)
     primary key (source_file, sha256)
 );
+alter table ingest_log add column if not exists manifest varchar;
+alter table ingest_log add column if not exists rows_flagged bigint;

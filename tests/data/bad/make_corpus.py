@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
 
 HERE = Path(__file__).parent
 P_HEADER = [
@@ -64,12 +65,17 @@ def study_rows(rows: list[dict[str, str]]) -> list[list[str]]:
     return out
 
 
-def case(name: str, content: str | bytes, **expected: object) -> None:
+def case(
+    name: str, content: str | bytes, *, manifest: str | None = None, **expected: object
+) -> None:
+    """One corpus file (and, with ``manifest``, the manifest beside it) and what it must give."""
     path = HERE / name
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
         path.write_text(content, encoding="utf-8")
+    if manifest is not None:
+        (HERE / f"{name}.manifest.json").write_text(manifest, encoding="utf-8")
     CASES.append({"file": name, **expected})
 
 
@@ -126,6 +132,17 @@ def main() -> None:
     malformed[2] += ",surplus,fields"
     case("malformed_line.csv", "\n".join(malformed) + "\n", status="loaded", rows_in=3,
          rows_loaded=2, rows_quarantined=1, failures=[[2, None, "malformed_line"]])
+    long_note = "lorem ipsum " * 11_700  # 140,400 characters: over the 131,072 a cell may hold
+    rows = patient_rows()
+    case("oversized_cell.csv",
+         csv_text([*P_HEADER, "notes"], [[*r, long_note if i == 1 else "ok"] for i, r in enumerate(rows)]),
+         status="loaded", rows_in=3, rows_loaded=2, rows_quarantined=1,
+         failures=[[2, "notes", "oversized_cell"]], message_in_quarantine="at most 131,072")
+    lines = csv_text([*P_HEADER, "notes"], [[*r, long_note if i == 1 else "ok"] for i, r in enumerate(rows)]).splitlines()
+    lines[3] += ",surplus"  # a line DuckDB cannot split: the file is read line by line
+    case("oversized_cell_read_by_line.csv", "\n".join(lines) + "\n", status="loaded",
+         rows_in=3, rows_loaded=1, rows_quarantined=2,
+         failures=[[2, "notes", "oversized_cell"], [3, None, "malformed_line"]])
     case("missing_required_column.csv",
          csv_text([h for h in P_HEADER if h != "scar_type"],
                   [[v for h, v in zip(P_HEADER, r, strict=True) if h != "scar_type"] for r in patient_rows()]),
@@ -156,8 +173,15 @@ def main() -> None:
     cell_case("subject_missing.csv", "subject_id", "", "not_nullable")
     cell_case("study_id_with_space.csv", "study_id", "BAD STUDY",
               "str_matches('^[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}$')")
-    cell_case("macular_grade_high_score.csv", "followup_grade", "1", "followup_score_fits_grade",
-              reported="followup_score")
+    # --- warnings: the row loads, flagged (--strict quarantines it) ----------------------------
+    case("macular_grade_high_score.csv", csv_text(P_HEADER, patient_rows(followup_grade={1: "1"})),
+         status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0, rows_flagged=1,
+         flags=[[2, "followup_score", "followup_score_fits_grade", "20"]],
+         strict_failures=[[2, "followup_score", "followup_score_fits_grade"]])
+    case("atrophic_grade_zero_score.csv", csv_text(P_HEADER, patient_rows(baseline_score={0: "0"})),
+         status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0, rows_flagged=1,
+         flags=[[1, "baseline_score", "baseline_score_fits_grade", "0"]],
+         strict_failures=[[1, "baseline_score", "baseline_score_fits_grade"]])
     case("accepted_spellings.csv",
          csv_text(P_HEADER, patient_rows(fitzpatrick_type={0: "type 4", 1: "iv", 2: "5"},
                                          pih={0: "yes", 1: "FALSE", 2: "1"},
@@ -199,6 +223,31 @@ def main() -> None:
          status="loaded", rows_in=3, rows_loaded=0, rows_quarantined=3,
          failures=[[2, "subject_id", "direct_identifier"]],
          message_in_quarantine="medical record number", redacted="12345679")
+    # --- pseudonyms are not identifiers; labelled and bare record numbers are --------------
+    case("subject_id_sequential_pseudonyms.csv",
+         csv_text(P_HEADER, patient_rows(subject_id={0: "P9999998", 1: "P9999999", 2: "P10000000"})),
+         status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0)
+    case("subject_id_labelled_record_number.csv",
+         csv_text(P_HEADER, patient_rows(subject_id={0: "s01", 1: "MRN0012345", 2: "s03"})),
+         status="loaded", rows_in=3, rows_loaded=0, rows_quarantined=3,
+         failures=[[2, "subject_id", "direct_identifier"]],
+         message_in_quarantine="medical record number", redacted="MRN0012345")
+    declared = '{"study_pseudonyms": ["subject_id"]}\n'
+    case("subject_id_numbers_declared.csv",
+         csv_text(P_HEADER, patient_rows(subject_id={0: "12345678", 1: "12345679", 2: "12345680"})),
+         manifest=declared, status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0,
+         message="subject_id declared as study pseudonyms")
+    case("subject_id_declared_still_refuses_dates.csv",
+         csv_text(P_HEADER, patient_rows(subject_id={1: "1990-04-01"})),
+         manifest=declared, status="loaded", rows_in=3, rows_loaded=0, rows_quarantined=3,
+         failures=[[2, "subject_id", "direct_identifier"]], message_in_quarantine="full date",
+         redacted="1990-04-01")
+    case("manifest_unknown_declaration.csv", csv_text(P_HEADER, patient_rows()),
+         manifest='{"pseudonyms": ["subject_id"]}\n', status="unreadable",
+         message="not a known declaration")
+    case("manifest_not_json.csv", csv_text(P_HEADER, patient_rows()),
+         manifest="subject_id: pseudonym\n", status="unreadable",
+         message="cannot be read as JSON")
     case("age_over_89.csv", csv_text([*P_HEADER, "age_years"],
                                      [[*r, a] for r, a in zip(patient_rows(), ["93", "90+", "45"], strict=True)]),
          status="loaded", rows_in=3, rows_loaded=3, rows_quarantined=0, stored_ages=[90, 90, 45])
@@ -279,6 +328,16 @@ def main() -> None:
         frame.assign(subject_id=["t01", "t02", "t03"]).to_excel(writer, sheet_name="site B", index=False)
     CASES.append({"file": "excel_two_sheets.xlsx", "status": "loaded", "rows_in": 6,
                   "rows_loaded": 6, "rows_quarantined": 0, "message": "rows from worksheets"})
+    workbook = Workbook()  # a script's output: openpyxl stores formulas without their values
+    sheet = workbook.active
+    for row in [P_HEADER, *patient_rows()]:
+        sheet.append(row)
+    sheet.cell(row=3, column=P_HEADER.index("baseline_score") + 1, value="=20+10")
+    workbook.save(HERE / "excel_formula_without_value.xlsx")
+    CASES.append({"file": "excel_formula_without_value.xlsx", "status": "loaded", "rows_in": 3,
+                  "rows_loaded": 2, "rows_quarantined": 1,
+                  "failures": [[2, "baseline_score", "formula_without_value"]],
+                  "message_in_quarantine": "formula =20+10"})
     frame.assign(baseline_grade=["3", "9", "3"]).to_parquet(HERE / "bad_grade.parquet", index=False)
     CASES.append({"file": "bad_grade.parquet", "status": "loaded", "rows_in": 3, "rows_loaded": 2,
                   "rows_quarantined": 1, "failures": [[2, "baseline_grade", "in_range(1, 4)"]]})

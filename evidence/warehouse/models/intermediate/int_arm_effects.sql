@@ -3,7 +3,8 @@
 -- study arm x stratum x scale, from patient-level summaries and from published rows.
 -- When a study has both, its patient-level data win (the publication would double-count).
 -- Protocol (sessions, needle_depth_mm), design and risk_of_bias ride along for the
--- meta-regression and the certainty rating.
+-- meta-regression and the certainty rating; a patient-level arm's change statistics without
+-- its flagged final visits (*_unflagged) for the flag sensitivity analysis.
 -- synthetic: the study has a synthetic row anywhere. Every pooled estimate combines only
 -- synthetic or only non-synthetic studies (``synthetic`` is part of each pooled group's key).
 with patient_arms as (
@@ -30,7 +31,8 @@ arms as (
         n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd,
         change_mean, change_sd, is_change_sd_imputed, conversion, responders, data_origin,
         evidence_source, citation, source_url, sessions, needle_depth_mm, design,
-        risk_of_bias, risk_of_bias_reason, synthetic
+        risk_of_bias, risk_of_bias_reason, synthetic, n_unflagged, change_mean_unflagged,
+        change_sd_unflagged
     from patient_arms
     union all by name
     select
@@ -38,7 +40,8 @@ arms as (
         n, n_patients, baseline_mean, baseline_sd, followup_mean, followup_sd,
         change_mean, change_sd, is_change_sd_imputed, conversion, responders, data_origin,
         evidence_source, citation, source_url, sessions, needle_depth_mm, design,
-        risk_of_bias, risk_of_bias_reason, synthetic
+        risk_of_bias, risk_of_bias_reason, synthetic, null::bigint as n_unflagged,
+        null::double as change_mean_unflagged, null::double as change_sd_unflagged
     from published_arms
 ),
 

@@ -1,0 +1,185 @@
+"""Where patient rows live: one table per loaded file version, and the views over them.
+
+The pass that validates a patient-level file writes each of its rows once, typed, into the
+table ``patient_files.rows_<tag>`` (``tag``: :func:`file_tag` of the file's name and content),
+with what the pass found: ``_fails`` (the row's failures, JSON; NULL when it passed),
+``_refused`` (TRUE when a rule over several rows refused it later), ``_flags`` (the warning
+rules it broke, comma-separated),
+``_raw`` (a failing row's cells as in the file) and, for a file read row by row, ``_row``.
+That table is the rows' final home: loading the file registers it, superseding it drops it.
+
+``patient_outcomes`` is a view: the rows that passed, of every loaded file, with their lineage
+(file, sha256 and run as constants of each file's branch; the row number is the position in
+the file, ``rowid + 1``, or ``_row``). ``patient_files.all_rows`` adds ``_row_key``, a number
+unique within the view (file ordinal x 2^40 + rowid) that the models use to find each
+subject's last visit without copying the rows. Both views are rebuilt by every load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+
+from evidence.warehouse.sql_cells import sql_literal
+from evidence.warehouse.tables import LINEAGE_COLUMNS, contract_columns
+from schemas.raw import LAYOUTS
+
+SCHEMA = "patient_files"
+ALL_ROWS = f"{SCHEMA}.all_rows"
+PUBLIC_VIEW = "patient_outcomes"
+#: Per row of a file's table: the row's failures found by the validating pass (NULL: none).
+FAILS = "_fails"
+#: TRUE when a rule over several rows refused the row after the pass (unique key, pairing).
+REFUSED = "_refused"
+#: The warning rules the row broke (NULL: none); the row loads and is listed in ``row_flags``.
+FLAGS = "_flags"
+#: A row of a file's table that loads.
+LOADS = f"{FAILS} is null and {REFUSED} is null"
+#: Column of ``patient_outcomes``: the row broke a warning rule (details in ``row_flags``).
+FLAGGED_COLUMN = ("is_flagged", "boolean")
+_FILE_BITS = 40  # a file's rows are numbered below 2^40 in _row_key
+
+
+def file_tag(source_file: str, sha: str) -> str:
+    """What names a file version's relations: unique per name and content, so that two files
+    of the same content validated at once do not share a table."""
+    return hashlib.sha256(f"{source_file}\0{sha}".encode()).hexdigest()[:16]
+
+
+def rows_table(tag: str, schema: str = SCHEMA) -> str:
+    """The table of one file version's rows."""
+    return f"{schema}.rows_{tag}"
+
+
+def row_number_sql(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A row's number in its file: ``_row`` where the reader numbered the rows, else the
+    position (the pass writes the rows in file order)."""
+    return "_row" if "_row" in _columns(con, table) else "rowid + 1"
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild both views over the tables of the patient files ``ingest_log`` lists as
+    loaded (call inside the load's transaction)."""
+    files = [
+        (sha, source, run)
+        for sha, source, run in con.execute(
+            "select sha256, source_file, run_id from ingest_log "
+            "where layout = 'patient' and status in ('loaded', 'empty') order by source_file"
+        ).fetchall()
+        if has_rows_table(con, file_tag(source, sha))  # none: every row was refused
+    ]
+    contract = contract_columns(LAYOUTS["patient"])
+    branches = [
+        _branch(con, ordinal, sha, source, run, contract)
+        for ordinal, (sha, source, run) in enumerate(files)
+    ]
+    if not branches:
+        nulls = [f"null::{typ} as {name}" for name, typ, _ in contract]
+        nulls += [f"null::{typ.split()[0]} as {name}" for name, typ in LINEAGE_COLUMNS]
+        nulls += [f"null::{FLAGGED_COLUMN[1]} as {FLAGGED_COLUMN[0]}", "null::bigint as _row_key"]
+        branches = [f"select {', '.join(nulls)} where false"]
+    con.execute(f"create or replace view {ALL_ROWS} as " + "\nunion all ".join(branches))
+    public = [name for name, _, _ in contract] + [name for name, _ in LINEAGE_COLUMNS]
+    public.append(FLAGGED_COLUMN[0])
+    con.execute(
+        f"create or replace view {PUBLIC_VIEW} as select {', '.join(public)} from {ALL_ROWS}"
+    )
+
+
+def _branch(
+    con: duckdb.DuckDBPyConnection,
+    ordinal: int,
+    sha: str,
+    source_file: str,
+    run_id: str,
+    contract: list[tuple[str, str, bool]],
+) -> str:
+    table = rows_table(file_tag(source_file, sha))
+    present = _columns(con, table)
+    # a column the contract gained after this file was loaded reads as NULL; words stored as
+    # ENUMs read as text
+    values = [
+        f"{name}::{typ} as {name}" if name in present else f"null::{typ} as {name}"
+        for name, typ, _ in contract
+    ]
+    values += [
+        f"{sql_literal(source_file)} as source_file",
+        f"{sql_literal(sha)} as source_sha256",
+        f"{row_number_sql(con, table)}::bigint as source_row",
+        f"{sql_literal(run_id)} as run_id",
+        f"{FLAGS} is not null as {FLAGGED_COLUMN[0]}",
+        f"({ordinal}::bigint << {_FILE_BITS}) + rowid as _row_key",
+    ]
+    return f"select {', '.join(values)} from {table} where {LOADS}"
+
+
+def has_rows_table(con: duckdb.DuckDBPyConnection, tag: str, database: str | None = None) -> bool:
+    """Whether a validating pass stored the rows of file version ``tag`` (in ``database``,
+    default the current one); not when the whole file was refused."""
+    found = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = $schema "
+        "and table_name = $name and database_name = coalesce($database, current_database())",
+        {"schema": SCHEMA, "name": f"rows_{tag}", "database": database},
+    ).fetchall()
+    return bool(found[0][0])
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    schema, name = table.rsplit(".", 1)
+    database, _, schema = schema.rpartition(".")
+    rows = con.execute(
+        "select column_name from duckdb_columns() where schema_name = $schema "
+        "and table_name = $name and database_name = coalesce($database, current_database())",
+        {"schema": schema, "name": name, "database": database or None},
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def record_file_studies(con: duckdb.DuckDBPyConnection, tag: str, params: dict[str, str]) -> None:
+    """Add a loading file's studies to ``patient_file_studies`` and ``changed_studies``
+    (``params``: ``source``, ``sha``)."""
+    con.execute(
+        f"""
+        insert into patient_file_studies
+        select $source, $sha, study_id, count(*),
+               case when min(data_origin) = max(data_origin) then min(data_origin)
+                    else 'mixed' end,
+               bool_or(side in ('left', 'right'))
+        from {rows_table(tag)} where {LOADS} group by study_id
+        """,
+        {"source": params["source"], "sha": params["sha"]},
+    )
+    con.execute(
+        "insert or ignore into changed_studies "
+        "select study_id from patient_file_studies where sha256 = $sha",
+        {"sha": params["sha"]},
+    )
+
+
+def drop_file_rows(con: duckdb.DuckDBPyConnection, tag: str) -> None:
+    con.execute(f"drop table if exists {rows_table(tag)}")
+
+
+def migrate_patient_table(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse built before the rows moved to per-file tables holds them in one table
+    ``patient_outcomes``: move each file version's rows into its own table (with ``_row``)."""
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_schema = 'main' "
+        f"and table_catalog = current_database() and table_name = '{PUBLIC_VIEW}'"
+    ).fetchall()
+    if not kind or kind[0][0] == "VIEW":
+        return
+    present = {row[0] for row in con.sql(f"describe {PUBLIC_VIEW}").fetchall()}
+    contract = [name for name, _, _ in contract_columns(LAYOUTS["patient"]) if name in present]
+    versions = con.sql(f"select distinct source_file, source_sha256 from {PUBLIC_VIEW}").fetchall()
+    for source, sha in versions:
+        con.execute(
+            f"create table {rows_table(file_tag(source, sha))} as select {', '.join(contract)}, "
+            f"source_row as _row, null::boolean as {REFUSED}, null::varchar as {FLAGS}, "
+            f"null::varchar as {FAILS} from {PUBLIC_VIEW} where source_sha256 = $sha "
+            "and source_file = $source order by source_row",
+            {"sha": sha, "source": source},
+        )
+        record_file_studies(con, file_tag(source, sha), {"source": source, "sha": sha})
+    con.execute(f"drop table {PUBLIC_VIEW}")

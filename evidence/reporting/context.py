@@ -77,7 +77,7 @@ class FlagSensitivityRow:
     ci_ub: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a registry's report holds one per study and stratum
 class StudyEffect:
     """One study arm in one stratum: the row of a forest plot."""
 

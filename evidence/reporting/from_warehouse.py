@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from evidence.reporting import analyses, read_evidence
-from evidence.reporting._rows import records
+from evidence.reporting._rows import iter_records, records
 from evidence.reporting.context import (
     Citation,
     PooledStratum,
@@ -40,6 +40,24 @@ def _records(
     con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     return records(con, sql, params)
+
+
+#: What the report reads of ``fct_study_weights``.
+STUDY_COLUMNS = (
+    *GROUP,
+    "study_id",
+    "evidence_source",
+    "data_origin",
+    "n",
+    "yi",
+    "vi",
+    "ci_lb",
+    "ci_ub",
+    "weight_pct",
+    "exclusion_reason",
+    "design",
+    "risk_of_bias",
+)
 
 
 def read_report_context(
@@ -77,15 +95,19 @@ def read_report_context(
                 """,
             )
         )
-        studies = _records(con, "select * from fct_study_weights order by study_id")
+        # the forest plots' rows: only the columns they show, streamed (a registry has a row
+        # per study and stratum) and only rows with an effect (NaN and infinities excluded)
+        studies = iter_records(
+            con,
+            f"select {', '.join(STUDY_COLUMNS)} from fct_study_weights "
+            "where isfinite(yi) and isfinite(vi) order by study_id",
+        )
         pooled = _records(con, "select * from fct_pooled_improvement")
         by_group: dict[tuple[str, ...], list[StudyEffect]] = {}
         for s in studies:
             label = f"{s['study_id']} ({s['evidence_source'].replace('_', '-')}, n={s['n']})"
             if s["exclusion_reason"]:
                 label += f" — not pooled: {s['exclusion_reason']}"
-            if s["yi"] is None or s["vi"] is None:
-                continue
             by_group.setdefault(tuple(s[k] for k in GROUP), []).append(
                 StudyEffect(
                     study_id=s["study_id"],

@@ -47,15 +47,14 @@ def read_evidence_base(con: duckdb.DuckDBPyConnection) -> EvidenceBase:
         select study_id, max(design) as design, max(publication_year) as year,
                coalesce(max(n_enrolled), max(n)) as n, max(country) as country
         from study_arms
-        where study_id not in (select study_id from patient_outcomes)
+        where study_id not in (select study_id from int_patient_studies)
         group by study_id order by study_id
         """,
     )
     patients = _rows(
         con,
-        "patient_outcomes",
-        "select count(distinct study_id) as k, count(*) as n "
-        "from (select distinct study_id, subject_id from patient_outcomes)",
+        "int_patient_studies",
+        "select count(*) as k, coalesce(sum(n_patients), 0) as n from int_patient_studies",
     )
     designs: dict[str, int] = {}
     for s in studies:

@@ -3,41 +3,12 @@
 -- summaries): design, size, protocol, population, follow-up, risk of bias and citation.
 -- is_pooled says whether the analysis uses this source (a study's patient-level data win
 -- over its publication).
-with patient_rows as (
-    select * from stg_patient_outcomes
-),
-
-published_rows as (
+with published_rows as (
     select * from stg_study_arms
 ),
 
 patient_studies as (
-    select
-        study_id,
-        'patient_level' as evidence_source,
-        case when count(distinct data_origin) = 1 then any_value(data_origin) else 'mixed' end
-            as data_origin,
-        case when bool_or(side in ('left', 'right')) then 'split_face' end as design,
-        null::varchar as country,
-        count(distinct subject_id) as n_patients,
-        null::bigint as n_enrolled,
-        string_agg(distinct intervention, ', ' order by intervention) as interventions,
-        null::varchar as device,
-        min(sessions)::double as sessions_min,
-        max(sessions)::double as sessions_max,
-        min(needle_depth_mm) as needle_depth_mm_min,
-        max(needle_depth_mm) as needle_depth_mm_max,
-        null::double as interval_weeks,
-        max(followup_weeks) as followup_weeks_max,
-        string_agg(distinct fitzpatrick_type, ', ' order by fitzpatrick_type)
-            as fitzpatrick_types,
-        string_agg(distinct scar_type, ', ' order by scar_type) as scar_types,
-        null::varchar as risk_of_bias,
-        null::varchar as risk_of_bias_reason,
-        null::varchar as citation,
-        null::varchar as source_url
-    from patient_rows
-    group by study_id
+    select * from int_patient_studies  -- built per study (incremental)
 ),
 
 published_studies as (

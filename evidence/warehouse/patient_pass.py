@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import duckdb
 
-from evidence.warehouse.connect import PASS_MEMORY_LIMIT
+from evidence.warehouse.connect import MEMORY_LIMIT, PASS_MEMORY_LIMIT
 from evidence.warehouse.deidentify import cells_identify_sql, name_findings
 from evidence.warehouse.patient_files import (
     FAILS,
@@ -79,7 +79,10 @@ def store_rows(
         input_types=staged.input_types if staged.typed_stream else None,
     )
     con.execute(f"drop table if exists {table}")
-    with optimizers_disabled(con, "in_clause"), memory_limit(con, PASS_MEMORY_LIMIT):
+    with (
+        optimizers_disabled(con, "in_clause"),
+        setting(con, "memory_limit", PASS_MEMORY_LIMIT, restore=MEMORY_LIMIT),
+    ):
         con.execute(f"create table {table} as select *, null::boolean as {REFUSED} from ({select})")
     if marks and con.sql(f"select count({IDENTIFIER_MARK}) from {table}").fetchall()[0][0]:
         con.execute(f"drop table {table}")
@@ -123,23 +126,21 @@ def refuse_failed_rows(con: duckdb.DuckDBPyConnection, tag: str, failed: str) ->
 
 
 @contextmanager
-def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
-    """DuckDB's memory cap set to ``limit`` for the block, then back to what it was."""
-    before = con.sql("select current_setting('memory_limit')").fetchall()[0][0]
-    con.execute(f"set memory_limit = {sql_literal(limit)}")
+def setting(
+    con: duckdb.DuckDBPyConnection, name: str, value: str, *, restore: str | None = None
+) -> Iterator[None]:
+    """DuckDB's setting ``name`` set to ``value`` for the block, then back to ``restore`` or
+    to what it was (a memory size reads back rounded, e.g. '381.4 MiB' for 400MB: give it
+    as ``restore``, or every pass would shave it)."""
+    before = con.sql(f"select current_setting({sql_literal(name)})").fetchall()[0][0]
+    con.execute(f"set {name} = {sql_literal(value)}")
     try:
         yield
     finally:
-        con.execute(f"set memory_limit = {sql_literal(before)}")
+        con.execute(f"set {name} = {sql_literal(restore or before or '')}")
 
 
-@contextmanager
-def optimizers_disabled(con: duckdb.DuckDBPyConnection, names: str) -> Iterator[None]:
+def optimizers_disabled(con: duckdb.DuckDBPyConnection, names: str) -> AbstractContextManager[None]:
     """DuckDB turns a vocabulary check (``x in (...)`` with six or more words) into a join,
     which makes the validation pass several times slower; keep it an expression here."""
-    before = con.sql("select current_setting('disabled_optimizers')").fetchall()[0][0]
-    con.execute(f"set disabled_optimizers = {sql_literal(names)}")
-    try:
-        yield
-    finally:
-        con.execute(f"set disabled_optimizers = {sql_literal(before or '')}")
+    return setting(con, "disabled_optimizers", names)

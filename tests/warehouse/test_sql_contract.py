@@ -13,6 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evidence.warehouse.connect import DUCKDB_CONFIG, MEMORY_LIMIT, PASS_MEMORY_LIMIT
+from evidence.warehouse.patient_pass import optimizers_disabled, setting
 from evidence.warehouse.sql_contract import ROW_PASSED, validation_select
 from evidence.warehouse.staging import stage_file, validate_batches
 from schemas.privacy import AGE_COLUMN
@@ -274,3 +276,28 @@ def test_every_parser_keeps_a_canonical_word() -> None:
                 assert got == [(word,)], (name, word)
     finally:
         con.close()
+
+
+def test_the_pass_settings_are_set_back_exactly_after_each_file():
+    """The checking pass raises DuckDB's memory cap and disables an optimizer for itself; a
+    memory size reads back rounded, so setting back what was read would shave the cap a
+    little with every file."""
+    con = duckdb.connect(config=DUCKDB_CONFIG)
+    try:
+        first = con.sql("select current_setting('memory_limit')").fetchall()[0][0]
+        for _ in range(20):
+            with (
+                optimizers_disabled(con, "in_clause"),
+                setting(con, "memory_limit", PASS_MEMORY_LIMIT, restore=MEMORY_LIMIT),
+            ):
+                inside = con.sql(
+                    "select current_setting('memory_limit'), current_setting('disabled_optimizers')"
+                ).fetchall()[0]
+                assert inside[0] != first
+                assert inside[1] == "in_clause"
+        after = con.sql(
+            "select current_setting('memory_limit'), current_setting('disabled_optimizers')"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert after == (first, "")

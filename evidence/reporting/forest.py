@@ -12,8 +12,8 @@ text left as text (selectable), in DejaVu Sans. A plot draws at most
 ``plot_bounds.MAX_PLOTTED_STUDIES`` studies, the heaviest, and says how many more there are.
 Element ids are salted with a hash of the inputs: stable between runs, distinct between plots
 in one document. Elements carry ids a test can find: ``<prefix>-study-<i>``,
-``<prefix>-pooled-diamond``, ``<prefix>-pi``. ``_RC`` and ``_inlineable`` serve the
-matplotlib plots (``bubble``).
+``<prefix>-pooled-diamond``, ``<prefix>-pi``. The bubble plots (``bubble``) are written
+with the same elements.
 """
 
 from __future__ import annotations
@@ -51,14 +51,6 @@ _MAX_LABEL = 40
 # Square side in points for the heaviest study; the lightest is never drawn below _MIN_SIDE.
 _MAX_SIDE, _MIN_SIDE, _UNWEIGHTED_SIDE = 12.0, 3.0, 6.0
 _STUDY_COLOUR, _POOLED_COLOUR, _GUIDE_COLOUR = "#2b4c7e", "#1a1a1a", "#8a8a8a"
-
-_RC = {
-    "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
-    "font.size": _FONT_PT,
-    "axes.unicode_minus": True,
-    "text.usetex": False,
-}
 
 
 def render_forest_svg(
@@ -147,13 +139,19 @@ class _Axis:
             ]
             inside = [v for v in values if self.low <= math.log10(v) <= self.high]
             return [(self.x(v), f"{v:g}") for v in inside]
-        span = self.high - self.low
-        magnitude = 10.0 ** math.floor(math.log10(span / 5))
-        step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if span / (m * magnitude) <= 6)
-        places = max(0, -math.floor(math.log10(step)) + (1 if str(step).endswith("25") else 0))
-        first = math.ceil(self.low / step)
-        values = [i * step for i in range(first, math.floor(self.high / step) + 1)]
-        return [(self.x(v), f"{v + 0.0:.{places}f}") for v in values]
+        return [(self.x(v), label) for v, label in linear_ticks(self.low, self.high)]
+
+
+def linear_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """(value, label) of the round values between ``low`` and ``high``: at most six, a step
+    of 1, 2, 2.5 or 5 times a power of ten, labelled with the places the step needs."""
+    span = high - low
+    magnitude = 10.0 ** math.floor(math.log10(span / 5))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if span / (m * magnitude) <= 6)
+    places = max(0, -math.floor(math.log10(step)) + (1 if str(step).endswith("25") else 0))
+    first = math.ceil(low / step)
+    values = [i * step for i in range(first, math.floor(high / step) + 1)]
+    return [(v, f"{v + 0.0:.{places}f}") for v in values]
 
 
 class _Svg:
@@ -343,8 +341,8 @@ _ID_OR_REF = re.compile(r'(\bid="|href="#|url\(#)(?!forest-)([^")]+)')
 def _inlineable(svg: str, label: str, prefix: str) -> str:
     """Drop the XML prolog, DOCTYPE and RDF metadata; label the figure for screen readers.
 
-    matplotlib numbers its groups ``figure_1``, ``axes_1``...; those ids (and every reference
-    to them) get the plot's prefix so several plots can share one HTML document.
+    Every id (and every reference to one) carries the plot's prefix, so that several plots
+    can share one HTML document.
     """
     svg = _METADATA.sub("", _PROLOG.sub("", svg, count=1), count=1)
     svg = _ID_OR_REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)

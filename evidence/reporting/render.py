@@ -274,7 +274,7 @@ def _bubble_figures(ctx: ReportContext) -> list[BubbleFigure]:
         svg = render_bubble_svg(
             reg, ylabel=f"Improvement, {_scale_short(reg.outcome_scale)}", title=title
         )
-        # Safe to mark: built by bubble.py with matplotlib, which escapes its text.
+        # Safe to mark: built by bubble.py, which escapes its text.
         figures.append(BubbleFigure(regression=reg, title=title, svg=Markup(svg)))
     return figures
 

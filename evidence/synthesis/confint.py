@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from evidence.synthesis._inputs import as_yi_vi
 from evidence.synthesis._zeroin import zeroin2
+from evidence.synthesis.distributions import chi2_isf, chi2_ppf
 from evidence.synthesis.tau2 import UNIROOT_TOL
 from evidence.synthesis.tau2_regression import projection, q_generalised
 
@@ -64,8 +64,8 @@ def tau2_confint(
     if k - p < 1:
         raise ValueError(f"k = {k}: no degrees of freedom left for a tau2 interval")
     alpha = (100.0 - level) / 100.0
-    crit_u = float(stats.chi2.isf(alpha / 2.0, k - p))
-    crit_l = float(stats.chi2.ppf(alpha / 2.0, k - p))
+    crit_u = float(chi2_isf(alpha / 2.0, k - p))
+    crit_l = float(chi2_ppf(alpha / 2.0, k - p))
     tau2_min = min(0.0, tau2)
     tau2_max = max(TAU2_MAX_FLOOR, tau2 * 10.0, tau2_min * 10.0)
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-
+from evidence.synthesis.distributions import norm_ppf, t_isf
 from evidence.synthesis.effect_sizes import change_sd
 
 
@@ -40,11 +39,11 @@ def _check_n(n: float) -> None:
 
 
 def _xi(n: float) -> float:
-    return 2.0 * float(stats.norm.ppf((n - 0.375) / (n + 0.25)))
+    return 2.0 * float(norm_ppf((n - 0.375) / (n + 0.25)))
 
 
 def _eta(n: float) -> float:
-    return 2.0 * float(stats.norm.ppf((0.75 * n - 0.125) / (n + 0.25)))
+    return 2.0 * float(norm_ppf((0.75 * n - 0.125) / (n + 0.25)))
 
 
 def mean_sd_from_range(minimum: float, median: float, maximum: float, n: float) -> Converted:
@@ -97,7 +96,7 @@ def sd_from_ci(lower: float, upper: float, n: float, *, level: float = 95.0) -> 
     _check_n(n)
     if upper < lower:
         raise ValueError("need lower <= upper")
-    crit = float(stats.t.isf((100.0 - level) / 200.0, n - 1))
+    crit = float(t_isf((100.0 - level) / 200.0, n - 1))
     sd = math.sqrt(n) * (upper - lower) / (2.0 * crit)
     return Converted(
         (lower + upper) / 2.0, sd, f"SD from {level:g}% CI, t on n-1 df (Handbook 6.5.2.2)"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+
+from evidence.synthesis.distributions import chi2_sf
 
 
 def cochran_q(yi: NDArray[np.float64], vi: NDArray[np.float64]) -> float:
@@ -32,7 +33,7 @@ def typical_variance(vi: NDArray[np.float64]) -> float:
 
 def q_pvalue(QE: float, k: int) -> float:
     """Upper-tail chi-square p-value of Q on ``k - 1`` degrees of freedom."""
-    return float(stats.chi2.sf(QE, k - 1))
+    return float(chi2_sf(QE, k - 1))
 
 
 def i2_h2_from_q(QE: float, k: int) -> tuple[float | None, float]:

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from evidence.synthesis._inputs import as_yi_vi
 from evidence.synthesis.control import (
@@ -44,6 +43,7 @@ from evidence.synthesis.control import (
     converge,
     remedies,
 )
+from evidence.synthesis.distributions import chi2_sf, f_sf, norm_isf, norm_sf, t_isf, t_sf
 from evidence.synthesis.pooling import DBL_EPSILON, EQUAL_EFFECTS, METHODS, TESTS, rma
 from evidence.synthesis.tau2_regression import projection, tau2_regression
 
@@ -117,7 +117,7 @@ def _residual_heterogeneity(
     yc = y - y.mean()
     P = projection(X, 1.0 / v)
     QE = max(0.0, float(yc @ P @ yc))
-    QEp = float(stats.chi2.sf(QE, k - p))
+    QEp = float(chi2_sf(QE, k - p))
     if method in EQUAL_EFFECTS:
         I2 = _none_if_nan(max(0.0, 100.0 * (QE - (k - p)) / QE)) if QE > 0 else None
         return QE, QEp, I2, QE / (k - p)
@@ -216,14 +216,14 @@ def rma_mods(
     if test == "knha":
         dfs = k - p
         QM = None if QM is None else QM / m
-        QMp = None if QM is None else float(stats.f.sf(QM, m, dfs))
-        pval = 2.0 * stats.t.sf(np.abs(zval), dfs)
-        crit = float(stats.t.isf(alpha / 2.0, dfs))
+        QMp = None if QM is None else float(f_sf(QM, m, dfs))
+        pval = 2.0 * t_sf(np.abs(zval), dfs)
+        crit = float(t_isf(alpha / 2.0, dfs))
         QMdf: tuple[int, int | None] = (m, dfs)
     else:
-        QMp = None if QM is None else float(stats.chi2.sf(QM, m))
-        pval = 2.0 * stats.norm.sf(np.abs(zval))
-        crit = float(stats.norm.isf(alpha / 2.0))
+        QMp = None if QM is None else float(chi2_sf(QM, m))
+        pval = 2.0 * norm_sf(np.abs(zval))
+        crit = float(norm_isf(alpha / 2.0))
         QMdf = (m, None)
 
     QE, QEp, I2, H2 = _residual_heterogeneity(y, v, Xm, tau2, method)

@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from evidence.synthesis import heterogeneity
 from evidence.synthesis._inputs import as_yi_vi
 from evidence.synthesis.confint import heterogeneity_confint
 from evidence.synthesis.control import ITERATIVE, Control, converge
+from evidence.synthesis.distributions import norm_isf, norm_sf, t_isf, t_sf
 from evidence.synthesis.tau2 import ESTIMATORS, estimate_tau2
 from evidence.synthesis.tau2_se import se_tau2
 
@@ -161,11 +161,11 @@ def rma(
     with np.errstate(divide="ignore", invalid="ignore"):
         zval = float(np.float64(beta) / np.float64(se))
     if dfs is None:
-        pval = 2.0 * float(stats.norm.sf(abs(zval)))
-        crit = float(stats.norm.isf(alpha / 2.0))
+        pval = 2.0 * float(norm_sf(abs(zval)))
+        crit = float(norm_isf(alpha / 2.0))
     else:
-        pval = 2.0 * float(stats.t.sf(abs(zval), dfs))
-        crit = float(stats.t.isf(alpha / 2.0, dfs))
+        pval = 2.0 * float(t_sf(abs(zval), dfs))
+        crit = float(t_isf(alpha / 2.0, dfs))
 
     QE, QEp, I2, H2 = _heterogeneity(y, v, tau2, is_ee=is_ee)
 

@@ -24,8 +24,8 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.stats import norm
 
+from evidence.synthesis.distributions import norm_ppf
 from evidence.warehouse.pooled_fit import (
     FIT_DDL,
     PoolingSettings,
@@ -170,7 +170,7 @@ def _study_rows(
     arms = groups.arms
     columns = [*STUDY_COLUMNS, *[c for c in STUDY_EXTRA if c in arms.columns], *GROUP]
     studies = arms[columns].copy()
-    crit = float(norm.ppf(0.5 + settings.level / 200.0))
+    crit = float(norm_ppf(0.5 + settings.level / 200.0))
     se = studies["vi"].pow(0.5)
     studies["ci_lb"] = studies["yi"] - crit * se
     studies["ci_ub"] = studies["yi"] + crit * se

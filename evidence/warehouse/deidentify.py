@@ -74,14 +74,16 @@ def cells_identify_sql(headers: list[str], pseudonyms: frozenset[str] = frozense
 
 
 def _matches(header: str, pseudonyms: frozenset[str]) -> str:
-    cell = f"lower({quote(header)})"
+    # as text: a Parquet column arrives with its own type (a no-op cast for text)
+    text = f"{quote(header)}::varchar"
+    cell = f"lower({text})"
     record = (
         f" or regexp_matches({cell}, {sql_literal(BARE_RECORD_NUMBER_PATTERN)})"
         if _bare_number_is_record(header, pseudonyms)
         else ""
     )
     # CASE: the patterns run only on cells that are not plainly a harmless code
-    harmless = f"regexp_full_match({quote(header)}, {sql_literal(HARMLESS_CODE_PATTERN)})"
+    harmless = f"regexp_full_match({text}, {sql_literal(HARMLESS_CODE_PATTERN)})"
     return (
         f"(case when {harmless} then false "
         f"else regexp_matches({cell}, {sql_literal(_ANY_PATTERN)}){record} end)"

@@ -119,9 +119,11 @@ def _stage_and_check(
             + ", null::bigint as source_row) where false"
         )
     staged, refusals = _file_refusals(con, staged, strict=strict, cells=False)
-    # A patient file read by DuckDB has its cells scanned for identifiers by the checking
-    # pass itself, unless it is refused anyway (then one scan finds every identifier).
-    in_pass = staged.layout == "patient" and staged.stream is not None and not refusals
+    # A patient file read by DuckDB (a CSV or Parquet scan) has its cells scanned for
+    # identifiers by the checking pass itself, unless it is refused anyway (then one scan
+    # finds every identifier).
+    scanned = staged.stream is not None or staged.typed_stream is not None
+    in_pass = staged.layout == "patient" and scanned and not refusals
     if not in_pass:
         staged, refusals = _file_refusals(con, staged, strict=strict, cells=True)
     if not refusals and _check_rows(con, staged, tag, strict=strict, scan_identifiers=in_pass):

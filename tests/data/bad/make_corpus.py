@@ -341,6 +341,21 @@ def main() -> None:
     frame.assign(baseline_grade=["3", "9", "3"]).to_parquet(HERE / "bad_grade.parquet", index=False)
     CASES.append({"file": "bad_grade.parquet", "status": "loaded", "rows_in": 3, "rows_loaded": 2,
                   "rows_quarantined": 1, "failures": [[2, "baseline_grade", "in_range(1, 4)"]]})
+    # a Parquet file is screened by its checking pass too, its typed columns as text
+    frame.assign(notes="reach me at jane@example.org").to_parquet(
+        HERE / "identifier_email_in_notes.parquet", index=False
+    )
+    CASES.append({"file": "identifier_email_in_notes.parquet", "status": "loaded", "rows_in": 3,
+                  "rows_loaded": 0, "rows_quarantined": 3,
+                  "failures": [[1, "notes", "direct_identifier"]],
+                  "message_in_quarantine": "e-mail", "redacted": "reach me at jane@example.org"})
+    frame.assign(subject_id=[12345678, 12345679, 12345680]).to_parquet(
+        HERE / "subject_id_record_number_typed.parquet", index=False
+    )
+    CASES.append({"file": "subject_id_record_number_typed.parquet", "status": "loaded",
+                  "rows_in": 3, "rows_loaded": 0, "rows_quarantined": 3,
+                  "failures": [[1, "subject_id", "direct_identifier"]],
+                  "message_in_quarantine": "medical record number", "redacted": "12345679"})
     (HERE / "expected.json").write_text(json.dumps(CASES, indent=1, ensure_ascii=False) + "\n")
     print(f"{len(CASES)} cases")
 

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from evidence.reporting import analyses, read_evidence
-from evidence.reporting._rows import iter_records, records
+from evidence.reporting._rows import BATCH_ROWS, records
 from evidence.reporting.context import (
     Citation,
     PooledStratum,
@@ -60,6 +60,34 @@ STUDY_COLUMNS = (
 )
 
 
+def _study_effects(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, ...], list[StudyEffect]]:
+    """The forest plots' rows by pooled group (``GROUP``), in study order: only the columns
+    they show and only rows with an effect. A registry has a row per study and stratum
+    (~170,000 at 1,000 studies): the label, the defaults and the NaN-to-None of the optional
+    numbers are computed by DuckDB, and the rows are fetched a batch at a time as tuples in
+    :class:`StudyEffect`'s field order."""
+    finite = [f"case when isfinite({c}) then {c} end" for c in ("ci_lb", "ci_ub", "weight_pct")]
+    rel = con.execute(
+        f"""
+        select {", ".join(GROUP)}, study_id,
+            study_id || ' (' || replace(evidence_source, '_', '-') || ', n=' || n || ')'
+                || case when coalesce(exclusion_reason, '') <> ''
+                    then ' — not pooled: ' || exclusion_reason else '' end,
+            coalesce(nullif(data_origin, ''), 'unknown'), n, yi, vi, {", ".join(finite)},
+            design, risk_of_bias, coalesce(evidence_source, '')
+        from fct_study_weights
+        where isfinite(yi) and isfinite(vi)
+        order by study_id
+        """
+    )
+    width = len(GROUP)
+    by_group: dict[tuple[str, ...], list[StudyEffect]] = {}
+    while batch := rel.fetchmany(BATCH_ROWS):
+        for row in batch:
+            by_group.setdefault(row[:width], []).append(StudyEffect(*row[width:]))
+    return by_group
+
+
 def read_report_context(
     warehouse: Path, run_id: str, *, method: str, test: str, rho: float, versions: dict[str, str]
 ) -> ReportContext:
@@ -95,35 +123,8 @@ def read_report_context(
                 """,
             )
         )
-        # the forest plots' rows: only the columns they show, streamed (a registry has a row
-        # per study and stratum) and only rows with an effect (NaN and infinities excluded)
-        studies = iter_records(
-            con,
-            f"select {', '.join(STUDY_COLUMNS)} from fct_study_weights "
-            "where isfinite(yi) and isfinite(vi) order by study_id",
-        )
         pooled = _records(con, "select * from fct_pooled_improvement")
-        by_group: dict[tuple[str, ...], list[StudyEffect]] = {}
-        for s in studies:
-            label = f"{s['study_id']} ({s['evidence_source'].replace('_', '-')}, n={s['n']})"
-            if s["exclusion_reason"]:
-                label += f" — not pooled: {s['exclusion_reason']}"
-            by_group.setdefault(tuple(s[k] for k in GROUP), []).append(
-                StudyEffect(
-                    study_id=s["study_id"],
-                    label=label,
-                    origin=s["data_origin"] or "unknown",
-                    n=int(s["n"]),
-                    yi=s["yi"],
-                    vi=s["vi"],
-                    ci_lb=s["ci_lb"],
-                    ci_ub=s["ci_ub"],
-                    weight_pct=s["weight_pct"],
-                    design=s.get("design"),
-                    risk_of_bias=s.get("risk_of_bias"),
-                    evidence_source=s["evidence_source"] or "",
-                )
-            )
+        by_group = _study_effects(con)
         strata = [
             PooledStratum(
                 stratum_kind=p["stratum_kind"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import duckdb
@@ -37,3 +37,16 @@ def iter_records(
                 if v is not None and not math.isfinite(v):
                     record[names[i]] = None
             yield record
+
+
+def grouped(
+    rows: Iterable[dict[str, Any]], *keys: str, sort_by: str | None = None
+) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """``rows`` by the values of ``keys``, each group in the rows' order (sorted by
+    ``sort_by`` first, stably, when given): one pass, where filtering every row for each
+    pooled row took seconds at a registry's thousand studies."""
+    ordered = sorted(rows, key=lambda r: r[sort_by]) if sort_by else rows
+    out: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in ordered:
+        out.setdefault(tuple(row[k] for k in keys), []).append(row)
+    return out

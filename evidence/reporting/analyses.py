@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from evidence.reporting._rows import records
+from evidence.reporting._rows import grouped, records
 from evidence.reporting.context import (
     AdverseEventReport,
     EstimateChange,
@@ -105,14 +105,15 @@ def _study(s: dict[str, Any], label_extra: str = "") -> StudyEffect:
 
 
 def read_comparisons(con: duckdb.DuckDBPyConnection) -> tuple[PooledStratum, ...]:
-    studies = _rows(con, "fct_comparison_studies", "select * from fct_comparison_studies")
+    studies = grouped(
+        _rows(con, "fct_comparison_studies", "select * from fct_comparison_studies"),
+        "comparison",
+        "outcome_scale",
+        sort_by="study_id",
+    )
     out = []
     for p in _rows(con, "fct_comparisons", "select * from fct_comparisons order by all"):
-        rows = tuple(
-            _study(s)
-            for s in sorted(studies, key=lambda s: s["study_id"])
-            if s["comparison"] == p["comparison"] and s["outcome_scale"] == p["outcome_scale"]
-        )
+        rows = tuple(_study(s) for s in studies.get((p["comparison"], p["outcome_scale"]), ()))
         out.append(
             PooledStratum(
                 stratum_kind="comparison",
@@ -142,7 +143,13 @@ def read_comparisons(con: duckdb.DuckDBPyConnection) -> tuple[PooledStratum, ...
 
 
 def read_safety(con: duckdb.DuckDBPyConnection) -> tuple[SafetyPooled, ...]:
-    studies = _rows(con, "fct_safety_studies", "select * from fct_safety_studies")
+    studies = grouped(
+        _rows(con, "fct_safety_studies", "select * from fct_safety_studies"),
+        "outcome",
+        "stratum_kind",
+        "stratum_value",
+        sort_by="study_id",
+    )
     out = []
     for p in _rows(con, "fct_safety_pooled", "select * from fct_safety_pooled"):
         rows = tuple(
@@ -160,9 +167,7 @@ def read_safety(con: duckdb.DuckDBPyConnection) -> tuple[SafetyPooled, ...]:
                 weight_pct=s["weight_pct"],
                 evidence_source=s["evidence_source"] or "",
             )
-            for s in sorted(studies, key=lambda s: s["study_id"])
-            if (s["outcome"], s["stratum_kind"], s["stratum_value"])
-            == (p["outcome"], p["stratum_kind"], p["stratum_value"])
+            for s in studies.get((p["outcome"], p["stratum_kind"], p["stratum_value"]), ())
         )
         fields = {k: p[k] for k in SafetyPooled.__dataclass_fields__ if k in p}
         out.append(SafetyPooled(**{**fields, "studies": rows}))

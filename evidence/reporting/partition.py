@@ -40,7 +40,12 @@ def synthetic_study_ids(con: duckdb.DuckDBPyConnection) -> str:
 def has_partition(con: duckdb.DuckDBPyConnection, synthetic: bool) -> bool:
     """Whether the warehouse holds any study of that partition."""
     studies = []
-    for table in ("study_arms", "patient_outcomes"):
+    # the studies of the loaded patient rows, as the load recorded them (a registry's
+    # patient_outcomes is millions of rows)
+    patient = (
+        "patient_file_studies" if has_table(con, "patient_file_studies") else "patient_outcomes"
+    )
+    for table in ("study_arms", patient):
         if has_table(con, table):
             studies.append(f"select distinct study_id from {table}")
     if not studies:

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from evidence.reporting import formatting as f
-from evidence.reporting._rows import records
+from evidence.reporting._rows import grouped, records
 from evidence.reporting.context import StudyEffect
 from evidence.reporting.evidence_figures import definition_label
 from evidence.reporting.evidence_records import (
@@ -96,14 +96,18 @@ def _effect(s: dict[str, Any], label: str, estimate: float, n: int) -> StudyEffe
 
 
 def read_responders(con: duckdb.DuckDBPyConnection) -> tuple[ResponderResult, ...]:
-    studies = _rows(con, "responders_study", "select * from responders_study")
+    studies = grouped(
+        _rows(con, "responders_study", "select * from responders_study"),
+        "intervention",
+        "baseline_grade",
+        "responder_definition",
+    )
     out = []
     for p in _rows(con, "responders_pooled", "select * from responders_pooled"):
         key = (p["intervention"], p["baseline_grade"], p["responder_definition"])
         rows = tuple(
             _effect(s, f"{s['study_id']} ({s['events']}/{s['n']})", s["proportion"], s["n"])
-            for s in studies
-            if (s["intervention"], s["baseline_grade"], s["responder_definition"]) == key
+            for s in studies.get(key, ())
         )
         fields = {k: p[k] for k in ResponderResult.__dataclass_fields__ if k in p}
         out.append(ResponderResult(**{**fields, "studies": rows}))
@@ -111,10 +115,15 @@ def read_responders(con: duckdb.DuckDBPyConnection) -> tuple[ResponderResult, ..
 
 
 def read_odds_ratios(con: duckdb.DuckDBPyConnection) -> tuple[OddsRatioResult, ...]:
-    studies = _rows(
-        con,
-        "fct_responder_comparison_studies",
-        "select * from fct_responder_comparison_studies order by study_id",
+    studies = grouped(
+        _rows(
+            con,
+            "fct_responder_comparison_studies",
+            "select * from fct_responder_comparison_studies order by study_id",
+        ),
+        "intervention",
+        "comparator",
+        "responder_definition",
     )
     out = []
     for p in _rows(con, "responders_by_comparison", "select * from responders_by_comparison"):
@@ -127,8 +136,7 @@ def read_odds_ratios(con: duckdb.DuckDBPyConnection) -> tuple[OddsRatioResult, .
                 s["or"],
                 int(s["n_treatment"]) + int(s["n_comparator"]),
             )
-            for s in studies
-            if (s["intervention"], s["comparator"], s["responder_definition"]) == key
+            for s in studies.get(key, ())
         )
         fields = {k: p[k] for k in OddsRatioResult.__dataclass_fields__ if k in p}
         out.append(OddsRatioResult(**{**fields, "odds_ratio": p["or"], "studies": rows}))

@@ -95,8 +95,11 @@ by_scale as (
     select
         study_id, intervention, stratum_kind, stratum_value, data_origin,
         'gb_qualitative' as outcome_scale, g_weeks as followup_weeks, g_n as n,
-        g_n - g_dup as n_patients, g_s0 as s0, g_q0 as q0, g_s1 as s1, g_q1 as q1,
-        g_sd as sd, g_qd as qd, g_resp as responders, g_un as un, g_usd as usd, g_uqd as uqd
+        -- the grade's sums are integers: as DECIMAL, the type of the scores' sums
+        g_n - g_dup as n_patients, g_s0::decimal(38, 9) as s0, g_q0::decimal(38, 9) as q0,
+        g_s1::decimal(38, 9) as s1, g_q1::decimal(38, 9) as q1, g_sd::decimal(38, 9) as sd,
+        g_qd::decimal(38, 9) as qd, g_resp as responders, g_un as un,
+        g_usd::decimal(38, 9) as usd, g_uqd::decimal(38, 9) as uqd
     from grouped
     union all
     select

@@ -6,8 +6,9 @@
 -- pass over the patient rows that the analyses make (the arm summaries and the safety model
 -- add these cells up). Each subject-side's last visit is found by
 -- arg_max of its row key and read by a semi-join on that one integer; the final visits are
--- summed as they are read, never written out. Sums are exact (DECIMAL, 9 places), so adding
--- cells up gives the same numbers as one pass, whatever DuckDB's thread scheduling.
+-- summed as they are read, never written out. Sums are exact (grades and sessions as integers,
+-- the other values as DECIMAL with 9 places), so adding cells up gives the same numbers as one
+-- pass, whatever DuckDB's thread scheduling.
 -- A scale counts a subject-side only when both of its visits were scored. The *_dup_*
 -- counts are right sides whose left partner (same subject and intervention) falls in the
 -- same cell's stratum: a split-face subject is one patient (n_patients); g_dup_skin_active
@@ -51,12 +52,12 @@ visits as (
         f.is_flagged,
         f.pih,
         f.erythema_days::decimal(38, 9) as ery,
-        f.sessions::decimal(38, 9) as sessions,
+        f.sessions,
         f.needle_depth_mm::decimal(38, 9) as needle_depth_mm,
         f.side in ('left', 'right') as is_one_side,
-        f.baseline_grade::decimal(38, 9) as g0,
-        f.followup_grade::decimal(38, 9) as g1,
-        (f.baseline_grade - f.followup_grade)::decimal(38, 9) as gd,
+        f.baseline_grade as g0,
+        f.followup_grade as g1,
+        f.baseline_grade - f.followup_grade as gd,
         f.baseline_score::decimal(38, 9) as s0,
         f.followup_score::decimal(38, 9) as s1,
         (f.baseline_score - f.followup_score)::decimal(38, 9) as sd,

@@ -42,24 +42,6 @@ def _records(
     return records(con, sql, params)
 
 
-#: What the report reads of ``fct_study_weights``.
-STUDY_COLUMNS = (
-    *GROUP,
-    "study_id",
-    "evidence_source",
-    "data_origin",
-    "n",
-    "yi",
-    "vi",
-    "ci_lb",
-    "ci_ub",
-    "weight_pct",
-    "exclusion_reason",
-    "design",
-    "risk_of_bias",
-)
-
-
 def _study_effects(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, ...], list[StudyEffect]]:
     """The forest plots' rows by pooled group (``GROUP``), in study order: only the columns
     they show and only rows with an effect. A registry has a row per study and stratum

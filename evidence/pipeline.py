@@ -34,7 +34,6 @@ PACKAGES = (
     "pandas",
     "numpy",
     "scipy",
-    "matplotlib",
 )
 
 

@@ -2,7 +2,7 @@
 
 ``render_html``/``render_markdown`` return strings, ``write_report`` writes both files,
 ``render_forest_svg`` draws one forest plot. They are imported lazily so that importing the
-package (e.g. for ``context``) does not pay for matplotlib and jinja2.
+package (e.g. for ``context``) does not pay for jinja2.
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def responder_figures(results: tuple[ResponderResult, ...]) -> list[EvidenceFigu
             null_value=0.5,
             effect_header="Proportion [95% CI]",
         )
-        # Safe to mark: built by forest.py, where matplotlib escapes every label it writes.
+        # Safe to mark: built by forest.py, which escapes every text it writes.
         figures.append(EvidenceFigure(anchor=r.anchor, title=title, svg=Markup(svg)))
     return figures
 

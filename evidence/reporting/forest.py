@@ -7,8 +7,9 @@ right. A dashed line marks no effect; the pooled estimate is a diamond at the bo
 τ², I², k and n. Missing numbers print as an em dash, never ``nan``.
 
 The SVG is written directly (a plot is a few dozen texts, lines and squares: about a
-millisecond each, where drawing it with matplotlib took ~0.15 s, 40 plots to a report), with
-text left as text (selectable), in DejaVu Sans. A plot draws at most
+millisecond each; drawing it with matplotlib took ~0.15 s, 40 plots to a report), compact
+(coordinates to 1/100 pt, no layout whitespace), with text left as text (selectable), in
+DejaVu Sans. A plot draws at most
 ``plot_bounds.MAX_PLOTTED_STUDIES`` studies, the heaviest, and says how many more there are.
 Element ids are salted with a hash of the inputs: stable between runs, distinct between plots
 in one document. Elements carry ids a test can find: ``<prefix>-study-<i>``,
@@ -21,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import html
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +36,7 @@ from evidence.reporting.formatting import (
     fmt_percent,
     is_number,
 )
-from evidence.reporting.plot_bounds import compact_svg, plotted_studies
+from evidence.reporting.plot_bounds import plotted_studies
 
 # Layout, in inches (the SVG scales to its container; these fix proportions and type size).
 _WIDTH = 9.0
@@ -333,21 +333,11 @@ def _salt_text(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
-_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
-_ID_OR_REF = re.compile(r'(\bid="|href="#|url\(#)(?!forest-)([^")]+)')
-
-
-def _inlineable(svg: str, label: str, prefix: str) -> str:
-    """Drop the XML prolog, DOCTYPE and RDF metadata; label the figure for screen readers.
-
-    Every id (and every reference to one) carries the plot's prefix, so that several plots
-    can share one HTML document.
-    """
-    svg = _METADATA.sub("", _PROLOG.sub("", svg, count=1), count=1)
-    svg = _ID_OR_REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+def _inlineable(svg: str, label: str, _prefix: str) -> str:
+    """The figure labelled for screen readers, ready to sit in an HTML document (every id
+    the writers give carries the plot's prefix, so several plots can share one document)."""
     aria = f'<svg role="img" aria-label="{html.escape(label, quote=True)}" class="forest"'
-    return compact_svg(svg.replace("<svg", aria, 1).strip()) + "\n"
+    return svg.replace("<svg", aria, 1).strip() + "\n"
 
 
 __all__ = ["render_forest_svg"]

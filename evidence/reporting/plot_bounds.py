@@ -11,7 +11,6 @@ the same way."""
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -53,31 +52,3 @@ def plotted_points(points: Sequence[_Point]) -> tuple[tuple[_Point, ...], int]:
 
 class _Point(Protocol):
     vi: float
-
-
-_NO_ROTATION = re.compile(r' transform="rotate\(-?0 [^"]*\)"')
-_GEOMETRY = re.compile(r'\b(x|y|d|width|height|viewBox|points)="([^"]*)"')
-_PLACES = re.compile(r"(-?\d+\.\d\d)\d+")
-_BETWEEN_TAGS = re.compile(r">\s+<")
-_FAMILY = "font-family: 'DejaVu Sans'; "
-_ARTIST_ID = re.compile(
-    r' id="[\w-]+-(?:text|line2d|patch|xtick|ytick|matplotlib\.axis|LineCollection|'
-    r'PolyCollection|PathCollection|FillBetweenPolyCollection|axes|figure)_\d+"'
-)
-
-
-def compact_svg(svg: str) -> str:
-    """The same picture in fewer bytes: coordinates to 1/100 pt (matplotlib writes six
-    decimals), no rotation by 0 degrees, no ids on matplotlib's own groups (nothing refers to
-    them), the font family said once, no layout whitespace; text is left as it is."""
-    svg = _NO_ROTATION.sub("", svg)
-    svg = _ARTIST_ID.sub("", svg)
-    if _FAMILY in svg:  # one font family for the whole figure, inherited by every text
-        svg = svg.replace(_FAMILY, "").replace("<svg ", f'<svg style="{_FAMILY}" ', 1)
-    svg = _GEOMETRY.sub(_rounded, svg)
-    return _BETWEEN_TAGS.sub("><", svg)
-
-
-def _rounded(attribute: re.Match[str]) -> str:
-    value = " ".join(_PLACES.sub(r"\1", attribute.group(2)).split())
-    return f'{attribute.group(1)}="{value}"'

@@ -206,7 +206,7 @@ def _forest_figures(
             xlabel=f"{quantity}, {f.scale_label(stratum.outcome_scale)} (positive = better)",
             title=title,
         )
-        # Safe to mark: built by forest.py, where matplotlib escapes every label it writes.
+        # Safe to mark: built by forest.py, which escapes every text it writes.
         figures.append(ForestFigure(stratum=stratum, title=title, svg=Markup(svg)))
     return figures
 

@@ -134,7 +134,7 @@ def render_bubble_svg(reg: MetaRegression, *, ylabel: str, title: str) -> str:
         f'width="{_WIDTH:g}pt" height="{_HEIGHT:g}pt" viewBox="0 0 {_WIDTH:g} {_HEIGHT:g}" '
         f'version="1.1" style="font-family: \'DejaVu Sans\'">'
     )
-    svg_text = _inlineable(root + "".join(svg.parts) + "</svg>", title, prefix)
+    svg_text = _inlineable(root + "".join(svg.parts) + "</svg>", title)
     return svg_text.replace('class="forest"', 'class="plot bubble"', 1)
 
 

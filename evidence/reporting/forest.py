@@ -112,7 +112,7 @@ def render_forest_svg(
         f'viewBox="0 0 {_WIDTH * _PT:g} {height:.2f}" version="1.1" '
         f"style=\"font-family: 'DejaVu Sans'\">"
     )
-    return _inlineable(root + "".join(svg.parts) + "</svg>", title or xlabel, prefix)
+    return _inlineable(root + "".join(svg.parts) + "</svg>", title or xlabel)
 
 
 _PT = 72.0  # points per inch: the SVG's unit
@@ -333,7 +333,7 @@ def _salt_text(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _inlineable(svg: str, label: str, _prefix: str) -> str:
+def _inlineable(svg: str, label: str) -> str:
     """The figure labelled for screen readers, ready to sit in an HTML document (every id
     the writers give carries the plot's prefix, so several plots can share one document)."""
     aria = f'<svg role="img" aria-label="{html.escape(label, quote=True)}" class="forest"'

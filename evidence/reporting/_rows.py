@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import duckdb
@@ -15,20 +15,14 @@ BATCH_ROWS = 10_000
 def records(
     con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    return list(iter_records(con, sql, params))
-
-
-def iter_records(
-    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
-) -> Iterator[dict[str, Any]]:
-    """The rows one at a time, fetched :data:`BATCH_ROWS` at a time (a registry's report
-    reads a study row per stratum: 150,000 dicts at once would hold ~200 MB). The result is
-    read to its end before the generator finishes; the caller must exhaust it."""
+    """The rows as dicts, fetched :data:`BATCH_ROWS` at a time (the result is read to its
+    end), with NaN and infinities as None."""
     rel = con.execute(sql, params or {})
     names = [d[0] for d in rel.description]
     # only floating-point columns can hold NaN or infinities: the other cells are taken as
     # they are
     floating = [i for i, d in enumerate(rel.description) if str(d[1]).upper() in _FLOATING]
+    out = []
     while batch := rel.fetchmany(BATCH_ROWS):
         for row in batch:
             record = dict(zip(names, row, strict=True))
@@ -36,7 +30,8 @@ def iter_records(
                 v = row[i]
                 if v is not None and not math.isfinite(v):
                     record[names[i]] = None
-            yield record
+            out.append(record)
+    return out
 
 
 def grouped(

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from evidence.reporting import formatting as f
 from evidence.reporting.bubble import MODERATOR_LABELS, render_bubble_svg
 from evidence.reporting.context import MetaRegression, PooledStratum, ReportContext, SubgroupTest
+from evidence.reporting.csv_text import to_csv
 from evidence.reporting.evidence_figures import (
     definition_label,
     odds_ratio_figures,
@@ -33,7 +34,7 @@ from evidence.reporting.forest import render_forest_svg
 from evidence.reporting.grade import rules_table
 from evidence.reporting.pdf import start_pdf
 from evidence.reporting.plot_bounds import plotted_studies
-from evidence.reporting.tables import report_tables, to_csv
+from evidence.reporting.tables import report_tables
 
 SYNTHETIC_BANNER = "SYNTHETIC data only — not evidence"
 

@@ -1,54 +1,15 @@
-"""The report's tables as CSV (pure rows here; ``render.write_report`` writes the files).
-
-Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return) are prefixed with an apostrophe when they are text (OWASP "CSV
-injection"); numbers stay numbers, so ``-0.25`` is still a number.
-"""
+"""The report's tables (pure rows here; ``render.write_report`` writes them as CSV, with
+``csv_text.to_csv``, which makes formula-like text inert)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from evidence.reporting.context import PooledStratum, ReportContext
 from evidence.reporting.data_quality import data_quality_tables
 from evidence.reporting.evidence_tables import evidence_tables
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Table = tuple[tuple[str, ...], list[tuple[object, ...]]]
-
-
-def csv_cell(value: object) -> object:
-    """A value safe to put in a CSV cell opened by a spreadsheet."""
-    if value is None:
-        return ""
-    if isinstance(value, (bool, int, float)):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([csv_cell(h) for h in header])
-    # csv_cell inlined for the common cells (a registry's tables hold millions of them)
-    writer.writerows(
-        [
-            v
-            if type(v) in _PLAIN
-            else ("'" + v if v.startswith(FORMULA_START) else v)
-            if type(v) is str
-            else csv_cell(v)
-            for v in row
-        ]
-        for row in rows
-    )
-    return buffer.getvalue()
-
-
-_PLAIN = frozenset({int, float, bool})
 
 
 def _strata(strata: Iterable[PooledStratum]) -> list[tuple[object, ...]]:

@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from evidence.reporting import render_html, write_report
-from evidence.reporting.tables import csv_cell, to_csv
+from evidence.reporting.csv_text import csv_cell, to_csv
 from tests.reporting.html_doc import ReportDoc
 
 

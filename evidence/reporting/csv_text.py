@@ -18,6 +18,7 @@ csv module's text wherever that module quotes as RFC 4180 does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import duckdb
@@ -26,6 +27,7 @@ import pyarrow as pa
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: The characters that put a cell in quotes.
 QUOTED = (",", '"', "\n", "\r")
+_NEEDS_QUOTES = re.compile("[" + re.escape("".join(QUOTED)) + "]")
 #: Tables of at least this many rows are formatted by DuckDB (below it, opening a connection
 #: costs more than it saves).
 FAST_ROWS = 5_000
@@ -37,7 +39,10 @@ def csv_cell(value: object) -> object:
         return ""
     if isinstance(value, (bool, int, float)):
         return value
-    text = str(value)
+    return _defused(str(value))
+
+
+def _defused(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -66,7 +71,7 @@ def _text(value: object) -> str:
     """A cell's text before quoting (:func:`csv_cell`'s value, written)."""
     kind = type(value)
     if kind is str:
-        return "'" + value if value.startswith(FORMULA_START) else value
+        return _defused(str(value))
     if kind is float:
         return repr(value)
     if value is None:
@@ -81,7 +86,7 @@ def _text(value: object) -> str:
 
 
 def _quoted(text: str) -> str:
-    if "," in text or '"' in text or "\n" in text or "\r" in text:
+    if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 

@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from evidence import progress
+from evidence.heap import collection_paused
 from evidence.reporting import from_warehouse
 from evidence.reporting.context import ReportContext
 from evidence.reporting.render import render_summary_markdown, sof_records, write_report
@@ -162,9 +163,10 @@ def build_and_pool(build: Path, settings: RunSettings, run_id: str | None = None
         write_conversions(con)
         build_models(con, layers=("intermediate",), parameters={"rho": settings.rho})
         progress.emit("pool", f"random-effects pooling ({settings.method})")
-        arms = read_arms(con)  # read once: the pooling and the analyses use the same arms
-        groups = write_pooled(con, settings.pooling(), arms)
-        write_analyses(con, settings.pooling(), rho=settings.rho, run_id=run_id, arms=arms)
+        with collection_paused():  # the frames of a registry's ~170,000 arms (evidence.heap)
+            arms = read_arms(con)  # read once: the pooling and the analyses use the same arms
+            groups = write_pooled(con, settings.pooling(), arms)
+            write_analyses(con, settings.pooling(), rho=settings.rho, run_id=run_id, arms=arms)
         build_models(con, layers=("marts",), parameters={"rho": settings.rho})
         finish_build(con)
     return groups

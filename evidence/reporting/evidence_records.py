@@ -8,6 +8,7 @@ Plain frozen records, as :mod:`evidence.reporting.context`; read by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from evidence.reporting.context import StudyEffect
 
@@ -55,7 +56,7 @@ class ResponderResult:
     i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
     i2_ci_ub: float | None = None
 
-    @property
+    @cached_property  # asked once per study row of the result (a registry: thousands)
     def anchor(self) -> str:
         grade = "all" if self.baseline_grade is None else self.baseline_grade
         return _anchor("responders", self.intervention, grade, self.responder_definition)
@@ -88,7 +89,7 @@ class OddsRatioResult:
     i2_ci_lb: float | None = None  # Q-profile 95% CI of I2, percent
     i2_ci_ub: float | None = None
 
-    @property
+    @cached_property
     def anchor(self) -> str:
         return _anchor("odds-ratio", self.intervention, self.comparator, self.responder_definition)
 

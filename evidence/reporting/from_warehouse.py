@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from evidence.heap import collection_paused
 from evidence.reporting import analyses, read_evidence
-from evidence.reporting._rows import BATCH_ROWS, records
+from evidence.reporting._rows import records
 from evidence.reporting.context import (
     Citation,
     PooledStratum,
@@ -46,10 +48,10 @@ def _study_effects(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, ...], list
     """The forest plots' rows by pooled group (``GROUP``), in study order: only the columns
     they show and only rows with an effect. A registry has a row per study and stratum
     (~170,000 at 1,000 studies): the label, the defaults and the NaN-to-None of the optional
-    numbers are computed by DuckDB, and the rows are fetched a batch at a time as tuples in
-    :class:`StudyEffect`'s field order."""
+    numbers are computed by DuckDB, the rows come sorted by group and fetched a column at a
+    time, and each group is one run of them."""
     finite = [f"case when isfinite({c}) then {c} end" for c in ("ci_lb", "ci_ub", "weight_pct")]
-    rel = con.execute(
+    table = con.sql(
         f"""
         select {", ".join(GROUP)}, study_id,
             study_id || ' (' || replace(evidence_source, '_', '-') || ', n=' || n || ')'
@@ -59,17 +61,22 @@ def _study_effects(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, ...], list
             design, risk_of_bias, coalesce(evidence_source, '')
         from fct_study_weights
         where isfinite(yi) and isfinite(vi)
-        order by study_id
+        order by {", ".join(GROUP)}, study_id
         """
-    )
+    ).to_arrow_table()
+    columns = [column.to_pylist() for column in table.columns]
     width = len(GROUP)
+    effects = list(map(StudyEffect, *columns[width:]))
     by_group: dict[tuple[str, ...], list[StudyEffect]] = {}
-    while batch := rel.fetchmany(BATCH_ROWS):
-        for row in batch:
-            by_group.setdefault(row[:width], []).append(StudyEffect(*row[width:]))
+    start = 0
+    for key, run in groupby(zip(*columns[:width], strict=True)):
+        stop = start + sum(1 for _ in run)
+        by_group.setdefault(key, []).extend(effects[start:stop])
+        start = stop
     return by_group
 
 
+@collection_paused()  # builds a registry's ~150,000 study rows (evidence.heap)
 def read_report_context(
     warehouse: Path, run_id: str, *, method: str, test: str, rho: float, versions: dict[str, str]
 ) -> ReportContext:

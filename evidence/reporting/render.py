@@ -21,6 +21,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from evidence.heap import collection_paused
 from evidence.reporting import formatting as f
 from evidence.reporting.bubble import MODERATOR_LABELS, render_bubble_svg
 from evidence.reporting.context import MetaRegression, PooledStratum, ReportContext, SubgroupTest
@@ -149,6 +150,7 @@ def sof_records(ctx: ReportContext) -> list[dict[str, str]]:
     ]
 
 
+@collection_paused()  # the HTML, Markdown and CSV text of a registry (evidence.heap)
 def write_report(ctx: ReportContext, out_dir: Path, *, pdf: bool = True) -> ReportPaths:
     """Render the context and write ``report.html``, ``report.md``, ``report.pdf`` (the HTML
     printed, see ``pdf``) and the tables as ``tables/*.csv`` into ``out_dir`` (the only

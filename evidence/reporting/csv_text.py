@@ -98,8 +98,8 @@ def duckdb_body(rows: list[Sequence[object]]) -> str | None:
     width = len(rows[0]) if rows else 0
     if width < 2 or any(len(row) != width for row in rows):
         return None
-    # a column at a time: zip(*rows) makes an iterator per row, which a large heap (the
-    # report's context) pays for in garbage collection
+    # a column at a time: zip(*rows) makes a tuple per row, which a large heap (the report's
+    # context) pays for in garbage collection wherever the collector is not paused
     columns = [[row[i] for row in rows] for i in range(width)]
     arrays, texts, cells = [], [], []
     for i, values in enumerate(columns):

@@ -38,12 +38,6 @@ SCALE_NAMES = {
 }
 
 
-def _records(
-    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    return records(con, sql, params)
-
-
 def _study_effects(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, ...], list[StudyEffect]]:
     """The forest plots' rows by pooled group (``GROUP``), in study order: only the columns
     they show and only rows with an effect. A registry has a row per study and stratum
@@ -99,11 +93,11 @@ def read_report_context(
                 message=r["message"] or "",
                 rows_flagged=int(r.get("rows_flagged") or 0),
             )
-            for r in _records(con, "select * from ingest_log order by source_file, loaded_at")
+            for r in records(con, "select * from ingest_log order by source_file, loaded_at")
         )
         quarantine = tuple(
             QuarantineCount(**r)
-            for r in _records(
+            for r in records(
                 con,
                 """
                 select source_file, rule, coalesce(column_name, '') as column_name,
@@ -112,7 +106,7 @@ def read_report_context(
                 """,
             )
         )
-        pooled = _records(con, "select * from fct_pooled_improvement")
+        pooled = records(con, "select * from fct_pooled_improvement")
         by_group = _study_effects(con)
         strata = [
             PooledStratum(
@@ -154,9 +148,7 @@ def read_report_context(
                 pih_ci_ub=r["pih_ci_ub"],
             )
             for r in sorted(
-                _records(
-                    con, "select * from safety_by_skin_type where intervention = 'all_active'"
-                ),
+                records(con, "select * from safety_by_skin_type where intervention = 'all_active'"),
                 key=lambda r: FITZ_ORDER.get(r["fitzpatrick_type"], 9),
             )
         )
@@ -173,7 +165,7 @@ def read_report_context(
         }
         citations = tuple(
             Citation(**r)
-            for r in _records(
+            for r in records(
                 con,
                 """
                 select study_id, any_value(data_origin) as origin, any_value(citation) as citation,
@@ -221,7 +213,7 @@ def read_synthetic_results(con: duckdb.DuckDBPyConnection) -> tuple[PooledStratu
         PooledStratum(
             **{k: p[k] for k in PooledStratum.__dataclass_fields__ if k in p and k != "studies"}
         )
-        for p in _records(
+        for p in records(
             con,
             """
             select * from fct_pooled_improvement

@@ -298,7 +298,12 @@ def test_patient_models_recompute_changed_studies_only_and_equal_a_full_rebuild(
     ingest(empty_landing, warehouse)
     fresh = tmp_path / "fresh.duckdb"
     ingest(empty_landing, fresh)
-    for model in ("int_patient_final_visits", "int_patient_arm_summaries", "int_patient_safety"):
+    for model in (
+        "int_patient_final_visits",
+        "int_patient_arm_summaries",
+        "int_patient_safety",
+        "int_patient_studies",
+    ):
         query = f"select * from {model} order by all"
         assert rows(warehouse, query) == rows(fresh, query), model
     assert {r[0] for r in rows(warehouse, "select study_id from int_patient_arm_summaries")} == {

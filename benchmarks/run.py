@@ -8,7 +8,9 @@ Prefect) in fresh processes, measuring wall seconds and peak resident memory of 
 and prints the floor's and the pipeline's ratios to the baseline. ``--incremental`` then times
 adding one new 10,000-row file (studies not yet loaded) to the warehouse each clean run built.
 ``--prefect`` also measures Prefect's fixed costs: a cold ephemeral API start and the per-task
-overhead.
+overhead. ``--rounds N`` measures each file N times, interleaved, and adds a line of medians
+(each ratio the median of the per-round ratios): on a shared 2-core machine one round's
+ratio can move by a fifth from one run to the next.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -158,6 +161,75 @@ def _expected(source: Path, suffix: str) -> int | None:
     return len(listed.read_text().split()) if listed.exists() else None
 
 
+def _round(
+    source: Path, work: str, prefect_start: float | None, rows: int, fmt: str, kind: str
+) -> dict[str, float]:
+    """One round on one file: the baseline, the floor, the pipeline (data work, then the
+    report) and, with ``prefect_start``, the whole run, one after another; prints the row."""
+    python = sys.executable
+    base, _, base_mb = measure(
+        [python, "-m", "benchmarks.baseline", str(source), f"{work}/b.duckdb"]
+    )
+    floor, _, _ = measure([python, "-m", "benchmarks.floor", str(source), f"{work}/f.duckdb"])
+    pipe, _, pipe_mb = measure(
+        [
+            *(python, "-m", "benchmarks.pipeline_run", str(source)),
+            *(f"{work}/p.duckdb", "--report", f"{work}/report"),
+        ]
+    )
+    b = base["seconds"]
+    report = pipe["report"]
+    counts = f"{pipe['rows_quarantined']:,}"
+    if (expected := _expected(source, ".bad_rows")) is not None:
+        counts += f" of {expected:,} bad"
+    counts += f", {pipe['rows_flagged']:,}"
+    if (expected := _expected(source, ".flag_rows")) is not None:
+        counts += f" of {expected:,} disagreeing"
+    measured = {
+        "baseline": b,
+        "floor": floor["seconds"] / b,
+        "data": pipe["seconds"],
+        "data_ratio": pipe["seconds"] / b,
+        "data_mb": pipe_mb,
+        "report": report["seconds"],
+    }
+    run_cells = f"{'-':>6} {'-':>6} {'-':>5} {'-':>5}"
+    if prefect_start is not None:
+        run_s, run_mb, _line = whole_run(source, work)
+        net = run_s - prefect_start
+        measured |= {"run": net, "run_ratio": net / b, "run_mb": run_mb}
+        run_cells = f"{run_s:>6.2f} {net:>6.2f} {run_mb:>5.0f} {net / b:>5.2f}"
+    print(
+        f"{rows:>10} {fmt:>7} {kind:>8} | {b:>10.2f} {base_mb:>5.0f} | "
+        f"{floor['seconds']:>7.2f} {floor['seconds'] / b:>5.2f} | "
+        f"{pipe['seconds']:>6.2f} {pipe_mb:>5.0f} {pipe['seconds'] / b:>5.2f} | "
+        f"{report['seconds']:>8.2f} {max(report['extra_mb'], 0):>4.0f} "
+        f"{report['html_mb']:>7.2f} {report['pdf']:>5.2f} | {run_cells} | {counts}",
+        flush=True,
+    )
+    shown = {k: v if isinstance(v, str) else round(v, 2) for k, v in report.items()}
+    print(f"{'':>10} steps {_steps(pipe)}; report " + json.dumps(shown), flush=True)
+    return measured
+
+
+def _medians(rounds: list[dict[str, float]]) -> str:
+    """The line of medians over rounds: each ratio is the median of the per-round ratios
+    (each round against its own baseline), not a ratio of medians."""
+    middle = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    line = (
+        f"{'':>10} median of {len(rounds)} rounds: baseline {middle['baseline']:.2f} s, "
+        f"floor {middle['floor']:.2f}x, data work {middle['data']:.2f} s "
+        f"({middle['data_ratio']:.2f}x, {middle['data_mb']:.0f} MB), "
+        f"report {middle['report']:.2f} s"
+    )
+    if "run" in middle:
+        line += (
+            f", whole run - start {middle['run']:.2f} s "
+            f"({middle['run_ratio']:.2f}x, {middle['run_mb']:.0f} MB)"
+        )
+    return line
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
@@ -174,6 +246,14 @@ def main() -> None:
         help="also time the whole `scar-evidence run` (Prefect, report included)",
     )
     parser.add_argument("--prefect", action="store_true")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each file this many times, interleaved (baseline, floor, pipeline, "
+        "whole run, then again), and add a line of medians: the ratios are the median of "
+        "the per-round ratios",
+    )
     parser.add_argument(
         "--incremental",
         action="store_true",
@@ -203,50 +283,17 @@ def main() -> None:
                 for bad, registry in inputs:
                     source = ensure_input(rows, bad, fmt, registry=registry)
                     kind = "registry" if registry else ("bad" if bad else "clean")
-                    python = sys.executable
-                    base, _, base_mb = measure(
-                        [python, "-m", "benchmarks.baseline", str(source), f"{work}/b.duckdb"]
-                    )
-                    floor, _, _ = measure(
-                        [python, "-m", "benchmarks.floor", str(source), f"{work}/f.duckdb"]
-                    )
-                    pipe, _, pipe_mb = measure(
-                        [
-                            *(python, "-m", "benchmarks.pipeline_run", str(source)),
-                            *(f"{work}/p.duckdb", "--report", f"{work}/report"),
-                        ]
-                    )
-                    b = base["seconds"]
-                    report = pipe["report"]
-                    counts = f"{pipe['rows_quarantined']:,}"
-                    if (expected := _expected(source, ".bad_rows")) is not None:
-                        counts += f" of {expected:,} bad"
-                    counts += f", {pipe['rows_flagged']:,}"
-                    if (expected := _expected(source, ".flag_rows")) is not None:
-                        counts += f" of {expected:,} disagreeing"
-                    run_cells = f"{'-':>6} {'-':>6} {'-':>5} {'-':>5}"
-                    if prefect_start is not None:
-                        run_s, run_mb, _line = whole_run(source, work)
-                        net = run_s - prefect_start
-                        run_cells = f"{run_s:>6.2f} {net:>6.2f} {run_mb:>5.0f} {net / b:>5.2f}"
-                    print(
-                        f"{rows:>10} {fmt:>7} {kind:>8} | {b:>10.2f} {base_mb:>5.0f} | "
-                        f"{floor['seconds']:>7.2f} {floor['seconds'] / b:>5.2f} | "
-                        f"{pipe['seconds']:>6.2f} {pipe_mb:>5.0f} {pipe['seconds'] / b:>5.2f} | "
-                        f"{report['seconds']:>8.2f} {max(report['extra_mb'], 0):>4.0f} "
-                        f"{report['html_mb']:>7.2f} {report['pdf']:>5.2f} | {run_cells} | {counts}",
-                        flush=True,
-                    )
-                    shown = {k: v if isinstance(v, str) else round(v, 2) for k, v in report.items()}
-                    print(
-                        f"{'':>10} steps {_steps(pipe)}; report " + json.dumps(shown),
-                        flush=True,
-                    )
+                    rounds = [
+                        _round(source, work, prefect_start, rows, fmt, kind)
+                        for _ in range(args.rounds)
+                    ]
+                    if len(rounds) > 1:
+                        print(_medians(rounds), flush=True)
                     if args.incremental and not bad and not registry:  # a new 10k-row file
                         extra = ensure_input(INCREMENT_ROWS, 0.0, fmt, prefix="NEW-")
                         more, _more_s, more_mb = measure(
                             [
-                                *(python, "-m", "benchmarks.pipeline_run", str(extra)),
+                                *(sys.executable, "-m", "benchmarks.pipeline_run", str(extra)),
                                 *(f"{work}/p.duckdb", "--keep"),
                             ]
                         )

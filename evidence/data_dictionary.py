@@ -24,7 +24,8 @@ from schemas.raw import LAYOUTS
 
 DEFAULT_PATH = Path("docs/data-dictionary.md")
 
-_DDL_COMMENT = re.compile(r"^\s*(\w+)\s+[^-]*--\s*(.+)$")
+#: A commented column of a table (``name type ... -- meaning``) or a view (``name, -- meaning``).
+_DDL_COMMENT = re.compile(r"^\s*(\w+),?\s+[^-]*--\s*(.+)$")
 
 
 def _contract_meanings() -> dict[str, dict[str, str]]:

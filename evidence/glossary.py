@@ -233,7 +233,7 @@ GLOSSARY |= {
     "erythema_days_sum_sq": "Σ erythema days² (for the SD over studies).",
     "int_patient_cells.g_dup_skin_active": "Right sides whose left partner of the same skin "
     "type is in an active arm too (safety: one patient).",
-    "flagged_at": "When the row was flagged.",
+    "flagged_at": "When the row was flagged: when its file was loaded (ingest_log.loaded_at).",
     "row_flags.value": "The flagged value, as stored.",
     "row_flags.column_name": "Contract column the warning is about.",
     "row_flags.rule": "Name of the warning rule the row broke (see the README's input formats).",

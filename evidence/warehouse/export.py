@@ -14,7 +14,7 @@ from evidence.warehouse.connect import connect_read
 
 FORMATS = ("parquet", "csv")
 #: Views that are rows rather than summaries (millions in a registry): query them instead.
-NOT_EXPORTED = frozenset({"patient_outcomes", "int_patient_final_visits"})
+NOT_EXPORTED = frozenset({"patient_outcomes", "int_patient_final_visits", "row_flags"})
 
 
 def list_views(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -2,12 +2,12 @@
 
 :func:`load_file` publishes one file validated by :mod:`evidence.warehouse.validate` in one
 transaction: it checks the file's keys against the rows other files loaded, writes the
-failures to ``quarantine`` and the warnings to ``row_flags``, logs the file in
-``ingest_log`` and makes its rows part of the warehouse. A patient file's rows already are in
-their final table (the validating pass wrote them there): loading registers that table in the
-views over the patient rows. A study-level (or risk-of-bias) file's rows are appended to
-``study_arms`` (``risk_of_bias``). A changed
-file under the same name supersedes its earlier version, which stays in ``ingest_log``.
+failures to ``quarantine``, logs the file in ``ingest_log`` and makes its rows part of the
+warehouse. A patient file's rows already are in their final table (the validating pass wrote
+them there, with the warnings each broke): loading registers that table in the views over the
+patient rows, ``row_flags`` among them. A study-level (or risk-of-bias) file's rows are
+appended to ``study_arms`` (``risk_of_bias``). A changed file under the same name supersedes
+its earlier version, which stays in ``ingest_log``.
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from evidence.warehouse.patient_files import (
     has_rows_table,
     record_file_studies,
     refresh_views,
-    row_number_sql,
     rows_table,
 )
 from evidence.warehouse.patient_pass import refuse_failed_rows, valid_rows_sql
-from evidence.warehouse.quarantine import failures_sql, flags_sql, stage_failed_rows
+from evidence.warehouse.quarantine import failures_sql, stage_failed_rows
 from evidence.warehouse.row_rules import fail_keys_in_warehouse
 from evidence.warehouse.staging import STAGING, StagedFile, drop_staging
 from evidence.warehouse.tables import TARGET_TABLES, contract_columns
@@ -155,15 +154,9 @@ def _publish(
         params,
     )
     flagged = 0
-    if stored:
-        table = rows_table(v.tag)
-        con.execute(
-            "insert into row_flags select $source, $sha, row_number, column_name, value, rule, "
-            f"message, $run, now() from ({flags_sql(table, row_number_sql(con, table))})",
-            params,
-        )
+    if stored:  # its warnings stay with its rows: the view row_flags lists them
         loaded, flagged = _counts(
-            con, f"select count(*), count({FLAGS}) from {table} where {LOADS}"
+            con, f"select count(*), count({FLAGS}) from {rows_table(v.tag)} where {LOADS}"
         )
     else:
         target = TARGET_TABLES[staged.layout]
@@ -215,7 +208,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, v: ValidatedFile) -> None:
         if sha != v.sha256:
             drop_file_rows(con, file_tag(v.source_file, sha))
     appended = [t for layout, t in TARGET_TABLES.items() if layout != "patient"]
-    for table in (*appended, "quarantine", "row_flags", "patient_file_studies"):
+    for table in (*appended, "quarantine", "patient_file_studies"):
         con.execute(f"delete from {table} where source_file = $source", source)
     if earlier:
         refresh_views(con)

@@ -2,17 +2,16 @@
 
 ``quarantine`` gets one line per failure of a refused row, with the cells as they were in the
 file (``value`` and the whole row as JSON in ``original_row``); columns refused as direct
-identifiers are redacted in both. ``row_flags`` gets one line per warning of a loaded row.
+identifiers are redacted in both. The warnings of loaded rows stay with the rows (``_flags``);
+the view ``row_flags`` lists them (:mod:`evidence.warehouse.patient_files`).
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from evidence.warehouse.patient_files import FLAGS, LOADS
 from evidence.warehouse.sql_cells import quote, sql_literal
 from evidence.warehouse.staging import STAGING, StagedFile
-from schemas.raw import LAYOUTS, RULE_COLUMNS, severity
 
 REDACTED = "'[redacted: direct identifier]'"
 
@@ -70,30 +69,3 @@ def failures_sql(tag: str, staged: StagedFile, staging: str = STAGING) -> str:
         from {failed} f left join {raw} r on r._row = f.row_number
         order by f.row_number, f.column_name
     """
-
-
-def flags_sql(table: str, row: str) -> str:
-    """SELECT of the warnings of a patient file's loaded rows: (row_number, column_name,
-    value, rule, message), one line per row x rule (``table``: the file's rows)."""
-    checks = [c for c in LAYOUTS["patient"].to_schema().checks if severity(c) == "warning"]
-    if not checks:
-        return (
-            "select null::bigint as row_number, null::varchar as column_name, "
-            "null::varchar as value, null::varchar as rule, null::varchar as message where false"
-        )
-    column = " ".join(f"when '{c.name}' then '{RULE_COLUMNS[c.name]}'" for c in checks)
-    value = " ".join(f"when '{c.name}' then {_as_text(RULE_COLUMNS[c.name])}" for c in checks)
-    message = " ".join(f"when '{c.name}' then {sql_literal(c.error or c.name)}" for c in checks)
-    needed = ", ".join(sorted({RULE_COLUMNS[c.name] for c in checks}))
-    return f"""
-        select row_number, case rule {column} end as column_name,
-               case rule {value} end as value, rule,
-               'row ' || row_number || ': ' || (case rule {message} end) as message
-        from (select {row} as row_number, unnest(string_split({FLAGS}, ',')) as rule, {needed}
-              from {table} where {FLAGS} is not null and {LOADS})
-    """
-
-
-def _as_text(column: str) -> str:
-    """A stored number as it was most likely written (``30`` rather than ``30.0``)."""
-    return f"regexp_replace({column}::varchar, '\\.0$', '')"

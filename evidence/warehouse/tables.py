@@ -64,6 +64,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         if layout != "patient":  # patient rows: a table per file, see patient_files
             con.execute(table_ddl(table, LAYOUTS[layout]))
             _add_new_columns(con, table, LAYOUTS[layout])
+    patient_files.migrate_row_flags(con)  # before ddl/: a table row_flags becomes a view
     ddl = resources.files("evidence.warehouse") / "ddl"
     for entry in sorted(ddl.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".sql"):

@@ -23,12 +23,13 @@ from evidence.warehouse.manifest import read_manifest
 from evidence.warehouse.patient_files import (
     drop_file_rows,
     file_tag,
+    flags_sql,
     has_rows_table,
     row_number_sql,
     rows_table,
 )
 from evidence.warehouse.patient_pass import refuse_failed_rows, store_rows, valid_rows_sql
-from evidence.warehouse.quarantine import failures_sql, flags_sql, stage_failed_rows
+from evidence.warehouse.quarantine import failures_sql, stage_failed_rows
 from evidence.warehouse.row_rules import apply_file_rules
 from evidence.warehouse.staging import (
     FAILURE_COLUMNS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from evidence.reporting.from_warehouse import read_report_context
@@ -47,6 +48,68 @@ def test_a_flagged_row_loads_and_is_listed_and_counted(empty_landing: Path, tmp_
     ]
     flagged = rows(warehouse, "select source_row from patient_outcomes where is_flagged order by 1")
     assert flagged == [(2,), (4,), (6,)]
+
+
+def test_flags_carry_their_files_lineage_and_go_with_a_superseded_version(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    """row_flags is a view over the loaded rows: each line names its file version, the run
+    that loaded it and when; a changed file's earlier flags go, another file's stay."""
+    registry = _registry(empty_landing)
+    other = empty_landing / "other.csv"
+    other.write_text(HEADER + "S3,q1,microneedling,IV,boxcar,3,1,3,24,30,20\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    ingest(empty_landing, warehouse)
+    lineage = rows(
+        warehouse,
+        "select f.source_file, count(*), count(distinct f.run_id), "
+        "bool_and(f.sha256 = l.sha256 and f.run_id = l.run_id and f.flagged_at = l.loaded_at) "
+        "from row_flags f join ingest_log l on l.source_file = f.source_file "
+        "group by 1 order by 1",
+    )
+    assert lineage == [("other.csv", 1, 1, True), ("registry.csv", 3, 1, True)]
+    # the new version flags one row of S1 (p1's final grade 1 becomes 2): two flags left
+    registry.write_text(
+        registry.read_text(encoding="utf-8").replace(
+            "S1,p1,microneedling,IV,boxcar,3,1,3,24", "S1,p1,microneedling,IV,boxcar,3,2,3,24"
+        ),
+        encoding="utf-8",
+    )
+    ingest(empty_landing, warehouse)
+    found = rows(
+        warehouse,
+        "select f.source_file, f.row_number, f.sha256 = l.sha256 from row_flags f "
+        "join ingest_log l on l.source_file = f.source_file and l.status = 'loaded' order by 1, 2",
+    )
+    assert found == [("other.csv", 1, True), ("registry.csv", 4, True), ("registry.csv", 6, True)]
+
+
+def test_a_warehouse_with_a_flags_table_gets_the_view_with_the_same_lines(
+    empty_landing: Path, tmp_path: Path
+) -> None:
+    """A warehouse built when row_flags was a table: opening it for a run drops the table
+    and the view lists the same lines, read from the rows."""
+    _registry(empty_landing)
+    warehouse = tmp_path / "w.duckdb"
+    ingest(empty_landing, warehouse)
+    query = "select * from row_flags order by all"
+    listed = rows(warehouse, query)
+    assert len(listed) == 3
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create table old_flags as select * from row_flags")
+        con.execute("drop view row_flags")
+        con.execute("alter table old_flags rename to row_flags")
+    finally:
+        con.close()
+    assert rows(
+        warehouse, "select table_type from information_schema.tables where table_name = 'row_flags'"
+    ) == [("BASE TABLE",)]
+    ingest(empty_landing, warehouse)  # the same file: unchanged, nothing loads
+    assert rows(
+        warehouse, "select table_type from information_schema.tables where table_name = 'row_flags'"
+    ) == [("VIEW",)]
+    assert rows(warehouse, query) == listed
 
 
 def test_only_the_sensitivity_analysis_leaves_flagged_final_visits_out(

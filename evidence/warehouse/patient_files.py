@@ -21,6 +21,7 @@ three views are rebuilt by every load.
 from __future__ import annotations
 
 import hashlib
+from importlib import resources
 
 import duckdb
 
@@ -31,7 +32,7 @@ from schemas.raw import LAYOUTS, RULE_COLUMNS, severity
 SCHEMA = "patient_files"
 ALL_ROWS = f"{SCHEMA}.all_rows"
 PUBLIC_VIEW = "patient_outcomes"
-#: The warnings of the loaded rows (a view; ``ddl/row_flags.sql`` documents its columns).
+#: The warnings of the loaded rows (a view; ``ddl/row_flags.sql`` defines its columns).
 ROW_FLAGS = "row_flags"
 #: Per row of a file's table: the row's failures found by the validating pass (NULL: none).
 FAILS = "_fails"
@@ -91,28 +92,12 @@ def refresh_views(con: duckdb.DuckDBPyConnection) -> None:
         f"create or replace view {PUBLIC_VIEW} as select {', '.join(public)} from {ALL_ROWS}"
     )
     flags = [_flags_branch(con, sha, source, run) for sha, source, run in files]
-    flags = flags or [
-        "select null::varchar, null::varchar, null::bigint, null::varchar, null::varchar, "
-        "null::varchar, null::varchar, null::varchar, null::timestamp with time zone where false"
-    ]
-    con.execute(
-        f"create or replace view {ROW_FLAGS} ({', '.join(FLAG_COLUMNS)}) as "
-        + "\nunion all ".join(flags)
-    )
-
-
-#: The columns of ``row_flags``, as ``quarantine`` names them.
-FLAG_COLUMNS = (
-    "source_file",
-    "sha256",
-    "row_number",
-    "column_name",
-    "value",
-    "rule",
-    "message",
-    "run_id",
-    "flagged_at",
-)
+    if flags:
+        con.execute(f"create or replace view {ROW_FLAGS} as " + "\nunion all ".join(flags))
+    else:  # no file: the view as ddl/ defines it, with no rows
+        con.execute(f"drop view if exists {ROW_FLAGS}")
+        ddl = resources.files("evidence.warehouse") / "ddl" / f"{ROW_FLAGS}.sql"
+        con.execute(ddl.read_text(encoding="utf-8"))
 
 
 def _flags_branch(con: duckdb.DuckDBPyConnection, sha: str, source_file: str, run_id: str) -> str:
@@ -123,8 +108,8 @@ def _flags_branch(con: duckdb.DuckDBPyConnection, sha: str, source_file: str, ru
         f"(select loaded_at from ingest_log where source_file = {source} and sha256 = {version})"
     )
     return (
-        f"select {source}, {version}, row_number, column_name, value, rule, message, "
-        f"{sql_literal(run_id)}, {loaded_at} "
+        f"select {source} as source_file, {version} as sha256, row_number, column_name, value, "
+        f"rule, message, {sql_literal(run_id)} as run_id, {loaded_at} as flagged_at "
         f"from ({flags_sql(table, row_number_sql(con, table))})"
     )
 

@@ -24,9 +24,7 @@ def read_data_quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             """
             select source_file, rule, coalesce(column_name, '') as column_name,
                    count(*)::integer as rows, min(message) as example
-            from row_flags
-            where (source_file, sha256) in
-                  (select (source_file, sha256) from ingest_log where status <> 'superseded')
+            from row_flags  -- a view over the loaded file versions only
             group by all order by source_file, rule, column_name
             """,
         )

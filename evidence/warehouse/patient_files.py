@@ -215,26 +215,28 @@ def drop_file_rows(con: duckdb.DuckDBPyConnection, tag: str) -> None:
     con.execute(f"drop table if exists {rows_table(tag)}")
 
 
+def _main_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """'BASE TABLE' or 'VIEW': what ``name`` is in this database's main schema (None: absent)."""
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_schema = 'main' "
+        "and table_catalog = current_database() and table_name = $name",
+        {"name": name},
+    ).fetchall()
+    return kind[0][0] if kind else None
+
+
 def migrate_row_flags(con: duckdb.DuckDBPyConnection) -> None:
     """A warehouse built before ``row_flags`` became a view holds the flags in a table of
     that name: drop it (every line of it is in its file's rows, ``_flags``; the view that
     replaces it lists them again)."""
-    kind = con.execute(
-        "select table_type from information_schema.tables where table_schema = 'main' "
-        f"and table_catalog = current_database() and table_name = '{ROW_FLAGS}'"
-    ).fetchall()
-    if kind and kind[0][0] != "VIEW":
+    if _main_kind(con, ROW_FLAGS) == "BASE TABLE":
         con.execute(f"drop table {ROW_FLAGS}")
 
 
 def migrate_patient_table(con: duckdb.DuckDBPyConnection) -> None:
     """A warehouse built before the rows moved to per-file tables holds them in one table
     ``patient_outcomes``: move each file version's rows into its own table (with ``_row``)."""
-    kind = con.execute(
-        "select table_type from information_schema.tables where table_schema = 'main' "
-        f"and table_catalog = current_database() and table_name = '{PUBLIC_VIEW}'"
-    ).fetchall()
-    if not kind or kind[0][0] == "VIEW":
+    if _main_kind(con, PUBLIC_VIEW) != "BASE TABLE":
         return
     present = {row[0] for row in con.sql(f"describe {PUBLIC_VIEW}").fetchall()}
     contract = [name for name, _, _ in contract_columns(LAYOUTS["patient"]) if name in present]
